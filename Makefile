@@ -1,0 +1,42 @@
+SHELL := /bin/bash
+# Two commands a reader needs:
+#   make book   set everything up (once), then build the HTML book into _build/html
+#   make test   set everything up (once), then run the unit tests and every chapter
+# Both are idempotent: the environment is reinstalled only when requirements.txt
+# or pyproject.toml change.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.ntlib-installed
+
+.PHONY: all setup system book test clean distclean
+
+all: book
+
+setup: system $(STAMP)
+
+system:
+	@sh scripts/ensure-ngspice.sh
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11 or newer is needed, found " + sys.version.split()[0])'
+	@rm -f $(STAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+book: setup
+	$(VENV)/bin/jupyter-book build . 2>&1 | tee _build.log; exit $${PIPESTATUS[0]}
+	@echo "The book is in _build/html/index.html"
+
+test: setup
+	$(PY) -m pytest
+
+clean:
+	rm -rf _build _build.log
+
+distclean: clean
+	rm -rf $(VENV)

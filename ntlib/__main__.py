@@ -1,0 +1,5 @@
+"""Entry point for ``python -m ntlib``."""
+
+from ntlib.cli import main
+
+raise SystemExit(main())

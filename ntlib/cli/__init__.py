@@ -1,0 +1,55 @@
+"""``python -m ntlib``: the command line that the book's benchmarks call.
+
+Each subcommand lives in its own module of this package and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` (a callable
+taking the parsed namespace and returning an exit code).  A new subcommand is
+one new module plus one line in ``SUBCOMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from ntlib import __version__
+
+SUBCOMMANDS: tuple[str, ...] = ("ntlib.cli.info",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every registered subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ntlib",
+        description="Neuromodulatory tuning: experiments behind the book.",
+    )
+    parser.add_argument("--version", action="version", version=f"ntlib {__version__}")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress to stderr"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        # Bad input and missing prerequisites are the reader's to fix: say what
+        # was wrong and what to do, without a stack trace.
+        print(f"error: {error}", file=sys.stderr)
+        return 2

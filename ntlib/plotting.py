@@ -1,0 +1,28 @@
+"""The book's matplotlib style and small plotting helpers (every chapter)."""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+
+BOOK_STYLE: dict[str, object] = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "figure.constrained_layout.use": True,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": "medium",
+    "axes.labelsize": "medium",
+    "legend.frameon": False,
+    "lines.linewidth": 1.6,
+    "axes.prop_cycle": mpl.cycler(
+        color=["#1f5aa6", "#d1495b", "#2a9d8f", "#edae49", "#6c4f9c", "#5c5c5c"]
+    ),
+}
+
+
+def use_style() -> None:
+    """Apply the book's figure style to matplotlib (called in each setup cell)."""
+    mpl.rcParams.update(BOOK_STYLE)
