@@ -19,7 +19,7 @@ setup: system $(STAMP)
 system:
 	@sh scripts/ensure-ngspice.sh
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml | system
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11 or newer is needed, found " + sys.version.split()[0])'
 	@rm -f $(STAMP)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -106,3 +106,40 @@ def require_ngspice() -> NgspiceStatus:
     if not status.available:
         raise NgspiceNotFoundError(status.describe())
     return status
+
+
+STACK = ("torch", "torchvision", "snntorch", "PySpice", "numpy", "matplotlib")
+
+
+def stack_versions() -> dict[str, str]:
+    """Installed version of Python, ntlib and each package of the book's stack.
+
+    Shown in the preface; a package that is not installed reads ``"missing"``.
+
+    Example:
+        >>> "torch" in stack_versions()
+        True
+    """
+    import importlib.metadata
+    import platform
+
+    from ntlib import __version__
+
+    versions = {"python": platform.python_version(), "ntlib": __version__}
+    for name in STACK:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+def quiet_pyspice() -> None:
+    """Keep PySpice's start-up chatter off stderr.
+
+    PySpice 1.5 logs "Unsupported Ngspice version 39" with Debian 12's ngspice;
+    the simulation is unaffected, so only errors are let through.
+    """
+    import logging
+
+    logging.getLogger("PySpice").setLevel(logging.ERROR)
