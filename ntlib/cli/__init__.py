@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ntlib import __version__
 
-SUBCOMMANDS: tuple[str, ...] = ("ntlib.cli.info",)
+SUBCOMMANDS: tuple[str, ...] = ("ntlib.cli.info", "ntlib.cli.circuit")
 
 
 def build_parser() -> argparse.ArgumentParser:

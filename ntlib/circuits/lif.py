@@ -1,0 +1,176 @@
+"""The circuit beside the ideal leaky integrate-and-fire model (chapters 7-8).
+
+The LIF model: ``C dV/dt = -V/R + I``; a spike when ``V`` reaches the
+threshold ``V_th``, then ``V`` is held at 0 for a refractory time ``t_ref``.
+For a constant current the firing rate has a closed form:
+
+    rate(I) = 1 / (t_ref + R C ln(I R / (I R - V_th)))   for I R > V_th,
+
+and 0 below the rheobase current ``V_th / R``.  This module fits ``C`` and
+``R`` from a simulated subthreshold membrane trace, ``V_th`` and ``t_ref`` from
+simulated rates, and maps an NT bias to the bias supply voltage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import curve_fit
+
+
+def lif_rate_hz(
+    current_a: float | np.ndarray,
+    capacitance_f: float,
+    leak_ohm: float,
+    threshold_v: float,
+    refractory_s: float = 0.0,
+) -> np.ndarray:
+    """Firing rate of the ideal LIF neuron under a constant current (chapter 7).
+
+    Example:
+        >>> float(lif_rate_hz(0.0, 1e-12, 1e6, 0.5))
+        0.0
+        >>> round(float(lif_rate_hz(2e-6, 1e-12, 1e6, 0.5)) / 1e6, 3)  # 1/(RC ln 4/3)
+        3.476
+    """
+    current = np.asarray(current_a, dtype=float)
+    drive_v = current * leak_ohm
+    rate = np.zeros_like(drive_v)
+    above = drive_v > threshold_v
+    tau_s = leak_ohm * capacitance_f
+    time_to_threshold = tau_s * np.log(drive_v[above] / (drive_v[above] - threshold_v))
+    rate[above] = 1.0 / (refractory_s + time_to_threshold)
+    return rate
+
+
+def lif_beta(capacitance_f: float, leak_ohm: float, dt_s: float) -> float:
+    """Decay factor per time step, ``exp(-dt / RC)``: the discrete LIF's beta.
+
+    Example:
+        >>> round(lif_beta(1e-12, 1e6, 1e-6), 4)
+        0.3679
+    """
+    return float(np.exp(-dt_s / (leak_ohm * capacitance_f)))
+
+
+@dataclass(frozen=True)
+class LifFit:
+    """Fitted LIF parameters of the circuit (chapter 7)."""
+
+    capacitance_f: float
+    leak_ohm: float
+    threshold_v: float
+    refractory_s: float
+
+    @property
+    def tau_s(self) -> float:
+        return self.capacitance_f * self.leak_ohm
+
+    @property
+    def rheobase_a(self) -> float:
+        """The smallest constant current that makes the neuron fire."""
+        return self.threshold_v / self.leak_ohm
+
+    def rate_hz(self, current_a: float | np.ndarray) -> np.ndarray:
+        return lif_rate_hz(
+            current_a,
+            self.capacitance_f,
+            self.leak_ohm,
+            self.threshold_v,
+            self.refractory_s,
+        )
+
+
+def fit_membrane(
+    time_s: np.ndarray, membrane_v: np.ndarray, current_a: float
+) -> tuple[float, float]:
+    """Fit ``C`` and ``R`` to a subthreshold step response (chapter 7).
+
+    With a constant current ``I`` from rest, ``V(t) = I R (1 - exp(-t / RC))``.
+
+    Returns:
+        ``(capacitance_f, leak_ohm)``.
+    """
+    if current_a <= 0:
+        raise ValueError(f"current_a must be positive; got {current_a!r}")
+
+    def model(t: np.ndarray, r_mohm: float, tau_us: float) -> np.ndarray:
+        return current_a * r_mohm * 1e6 * (1 - np.exp(-t / (tau_us * 1e-6)))
+
+    final_v = float(membrane_v[-1])
+    (r_mohm, tau_us), _ = curve_fit(
+        model, time_s, membrane_v, p0=(final_v / current_a / 1e6, time_s[-1] * 1e6 / 5)
+    )
+    leak_ohm = r_mohm * 1e6
+    return float(tau_us * 1e-6 / leak_ohm), float(leak_ohm)
+
+
+def fit_lif(
+    current_a: np.ndarray,
+    rate_hz: np.ndarray,
+    capacitance_f: float,
+    leak_ohm: float,
+) -> LifFit:
+    """Fit threshold and refractory time to simulated rates, C and R given (chapter 7).
+
+    Only points with a positive rate enter the fit.
+    """
+    current = np.asarray(current_a, dtype=float)
+    rate = np.asarray(rate_hz, dtype=float)
+    firing = rate > 0
+    if firing.sum() < 3:
+        raise ValueError(
+            f"need at least 3 currents that make the neuron fire; got {firing.sum()}"
+        )
+
+    def model(i: np.ndarray, threshold_v: float, refractory_us: float) -> np.ndarray:
+        return lif_rate_hz(
+            i, capacitance_f, leak_ohm, threshold_v, refractory_us * 1e-6
+        )
+
+    smallest_drive_v = float(current[firing].min() * leak_ohm)
+    (threshold_v, refractory_us), _ = curve_fit(
+        model,
+        current[firing],
+        rate[firing],
+        p0=(0.8 * smallest_drive_v, 1.0),
+        bounds=((0.0, 0.0), (smallest_drive_v * 0.999, 1e4)),
+    )
+    return LifFit(
+        capacitance_f, leak_ohm, float(threshold_v), float(refractory_us) * 1e-6
+    )
+
+
+def bias_to_supply_v(
+    bias: float | np.ndarray,
+    rheobase_a: float,
+    supply_v: np.ndarray,
+    source_current_a: np.ndarray,
+) -> np.ndarray:
+    """The bias supply voltage that realises an NT bias (chapter 8).
+
+    An NT bias ``b`` adds to a neuron's input; on the circuit it is the
+    current ``b * rheobase_a`` (``b = 1`` alone brings the neuron to its
+    threshold).  The bias source's measured current against its supply
+    (increasing) is inverted by interpolation.
+
+    Raises:
+        ValueError: a bias below 0 (this source only sources current) or one
+            needing more current than the documented supply range gives.
+    """
+    bias = np.asarray(bias, dtype=float)
+    needed_a = bias * rheobase_a
+    low, high = float(source_current_a[0]), float(source_current_a[-1])
+    if np.any(bias < 0):
+        raise ValueError(
+            f"the bias source only adds current: bias must be >= 0; got {bias.min():g}"
+        )
+    if np.any(needed_a > high * (1 + 1e-9)):
+        raise ValueError(
+            f"bias {bias.max():g} needs {needed_a.max():.3g} A, more than the "
+            f"{high:.3g} A the bias source gives at {supply_v[-1]:g} V"
+        )
+    volts = np.interp(needed_a, source_current_a, supply_v)
+    # Below the smallest tabulated current the domain is switched off (0 V).
+    return np.where(needed_a < low, 0.0, volts)
