@@ -16,7 +16,12 @@ from collections.abc import Sequence
 
 from ntlib import __version__
 
-SUBCOMMANDS: tuple[str, ...] = ("ntlib.cli.info", "ntlib.cli.circuit")
+SUBCOMMANDS: tuple[str, ...] = (
+    "ntlib.cli.info",
+    "ntlib.cli.circuit",
+    "ntlib.cli.convert",
+    "ntlib.cli.snn_transfer",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,131 @@
+"""``python -m ntlib convert``: a pretrained CNN as a spiking network (chapter 5)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
+from ntlib.data import DATASETS, TASKS, load_task
+from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH, pretrained_source_model
+from ntlib.snn import CODINGS, NORMS, convert, evaluate_snn
+from ntlib.train import evaluate
+
+
+def parse_timesteps(text: str) -> list[int]:
+    """``"8,16,32"`` -> ``[8, 16, 32]``; a ValueError names what was wrong."""
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(
+            f"--timesteps takes positive integers separated by commas "
+            f"(for example 8,16,32), got {text!r}"
+        ) from None
+    if not values or min(values) <= 0:
+        raise ValueError(
+            f"--timesteps must be positive integers (for example 8,16,32), got {text!r}"
+        )
+    return values
+
+
+def run(args: argparse.Namespace) -> int:
+    timesteps = parse_timesteps(args.timesteps)
+    for name, value, valid in (
+        ("norm", args.norm, NORMS),
+        ("coding", args.coding, CODINGS),
+    ):
+        if value not in valid:
+            raise ValueError(
+                f"unknown --{name} {value!r}; valid values: {', '.join(valid)}"
+            )
+    if args.width < 1 or args.pretrain_epochs < 1 or args.seed < 0:
+        raise ValueError(
+            "--width and --pretrain-epochs must be positive and --seed non-negative, "
+            f"got width={args.width}, pretrain_epochs={args.pretrain_epochs}, "
+            f"seed={args.seed}"
+        )
+    task = load_task(args.dataset, args.task, args.data_dir, args.download)
+    model = pretrained_source_model(
+        task,
+        width=args.width,
+        epochs=args.pretrain_epochs,
+        seed=args.seed,
+        cache_dir=args.cache_dir,
+        progress=not args.json,
+    )
+    network = convert(model, task.source_train, args.norm)
+    result = evaluate_snn(
+        network, task.source_test, timesteps, args.coding, seed=args.seed
+    )
+    output = {
+        "dataset": args.dataset,
+        "task": args.task,
+        "norm": args.norm,
+        "coding": args.coding,
+        "seed": args.seed,
+        "neurons": network.num_neurons(),
+        "ann_test_acc": round(evaluate(model, task.source_test), 6),
+        "snn_test_acc": {str(t): round(a, 6) for t, a in result.accuracy.items()},
+        "spikes_per_inference": {
+            str(t): round(v, 1) for t, v in result.spikes_per_inference.items()
+        },
+        "synaptic_ops_per_inference": {
+            str(t): round(v, 1) for t, v in result.synaptic_ops_per_inference.items()
+        },
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+    emit(output, args.json)
+    return 0
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """--dataset, --data-dir, --download, --task (as in ``transfer``)."""
+    parser.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default="digits",
+        help="data set (default: digits, embedded, no files needed)",
+    )
+    parser.add_argument("--data-dir", default=None, help="torchvision data folder")
+    parser.add_argument(
+        "--download", action="store_true", help="let torchvision download missing files"
+    )
+    parser.add_argument(
+        "--task",
+        choices=TASKS,
+        default="noise",
+        help="transfer task; its source split trains the CNN (default: noise)",
+    )
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "convert",
+        help="convert the pretrained source CNN into a spiking network, evaluate it",
+        description=(
+            "Pretrain (or reuse) the source CNN, convert it into integrate-and-fire "
+            "neurons with weight normalisation, and report accuracy and synaptic "
+            "operations per inference at each number of time steps."
+        ),
+    )
+    add_data_options(parser)
+    parser.add_argument(
+        "--timesteps",
+        default="8,16,32,64,128",
+        help="time steps, comma separated (default: 8,16,32,64,128)",
+    )
+    parser.add_argument(
+        "--norm", default="p99.9", help=f"one of {', '.join(NORMS)} (default: p99.9)"
+    )
+    parser.add_argument(
+        "--coding",
+        default="direct",
+        help=f"one of {', '.join(CODINGS)} (default: direct)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of pretraining and Poisson spikes"
+    )
+    parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
+    parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
+    parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
+    add_json_flag(parser)
+    parser.set_defaults(func=run)

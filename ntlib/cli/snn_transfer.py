@@ -1,0 +1,116 @@
+"""``python -m ntlib snn-transfer``: NT and TFT of a spiking network (chapter 6)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
+from ntlib.cli.convert import add_data_options
+from ntlib.data import load_task
+from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH, pretrained_source_model
+from ntlib.snn import NORMS
+from ntlib.snn_train import SNN_MODES, tune_spiking
+from ntlib.tuning import GRANULARITIES, METHODS
+
+#: Default tuning epochs: deep-network epochs (convert) or spiking ones (surrogate).
+DEFAULT_SNN_EPOCHS = {"convert": 20, "surrogate": 4}
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.device != "cpu":
+        raise ValueError(f"spiking runs use the CPU only, got --device {args.device}")
+    if args.timesteps <= 0:
+        raise ValueError(
+            f"--timesteps must be a positive integer, got {args.timesteps}"
+        )
+    epochs = DEFAULT_SNN_EPOCHS[args.mode] if args.epochs is None else args.epochs
+    if args.width < 1 or epochs < 1 or args.pretrain_epochs < 1 or args.seed < 0:
+        raise ValueError(
+            "--width, --epochs and --pretrain-epochs must be positive and --seed "
+            f"non-negative, got width={args.width}, epochs={epochs}, "
+            f"pretrain_epochs={args.pretrain_epochs}, seed={args.seed}"
+        )
+    task = load_task(args.dataset, args.task, args.data_dir, args.download)
+    source = pretrained_source_model(
+        task,
+        width=args.width,
+        epochs=args.pretrain_epochs,
+        cache_dir=args.cache_dir,
+        progress=not args.json,
+    )
+    run_ = tune_spiking(
+        source,
+        task,
+        args.method,
+        args.mode,
+        timesteps=args.timesteps,
+        epochs=epochs,
+        lr=args.lr,
+        granularity=args.granularity,
+        norm=args.norm,
+        seed=args.seed,
+        progress=not args.json,
+    )
+    result = {
+        "dataset": args.dataset,
+        "task": args.task,
+        "granularity": args.granularity,
+        "seed": args.seed,
+        "epochs": epochs,
+        **run_.as_dict(),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+    emit(result, args.json)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "snn-transfer",
+        help="tune a spiking network for a target task (NT or TFT)",
+        description=(
+            "Adapt the pretrained source CNN to the target task as a spiking "
+            "network: tune the deep network and convert it (--mode convert), or "
+            "convert it and train through time with surrogate gradients "
+            "(--mode surrogate)."
+        ),
+    )
+    add_data_options(parser)
+    parser.add_argument(
+        "--method", choices=METHODS, default="nt", help="tuning method (default: nt)"
+    )
+    parser.add_argument(
+        "--granularity",
+        choices=GRANULARITIES,
+        default="channel",
+        help="one modulatory bias per channel or per unit",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=SNN_MODES,
+        default="surrogate",
+        help="convert a tuned CNN, or train the spiking network",
+    )
+    parser.add_argument(
+        "--timesteps",
+        type=int,
+        default=16,
+        help="time steps of the spiking network (default: 16)",
+    )
+    parser.add_argument("--norm", choices=NORMS, default="p99.9")
+    parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="tuning epochs (default: 20 for convert, 4 for surrogate)",
+    )
+    parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
+    parser.add_argument(
+        "--lr", type=float, default=None, help="learning rate (default: per method)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the tuning run")
+    parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
+    parser.add_argument("--device", default="cpu", help="cpu only for spiking runs")
+    add_json_flag(parser)
+    parser.set_defaults(func=run)

@@ -1,0 +1,491 @@
+"""Spiking neurons and ANN-to-SNN conversion (chapters 4 and 5).
+
+Chapter 4 drives one leaky integrate-and-fire (LIF) neuron of snntorch with a
+constant current and compares its firing rate with the analytic curve.
+Chapter 5 turns a trained ReLU network into a spiking one: every ReLU becomes
+an integrate-and-fire neuron with reset by subtraction, weights are normalised
+layer by layer from the activations on training data (by their maximum or
+their 99.9th percentile), and the network is run for ``T`` time steps with the
+input given either as a constant current (direct coding) or as Poisson spikes
+(rate coding).  A :class:`~ntlib.tuning.ModulatoryBias` survives conversion as
+a constant current injected into the neurons behind it, which is what makes
+neuromodulatory tuning of a spiking network possible (chapter 6).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import snntorch as snn
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from ntlib.tuning import ModulatoryBias
+
+NORMS: tuple[str, ...] = ("max", "p99.9")
+CODINGS: tuple[str, ...] = ("direct", "rate")
+_AFFINE = (nn.Conv2d, nn.Linear)
+_PASS = (nn.AvgPool2d, nn.Flatten, nn.Dropout, nn.Identity)
+_ADVICE = {
+    "MaxPool2d": "max-pooling has no rate equivalent; use nn.AvgPool2d",
+    "AdaptiveMaxPool2d": "max-pooling has no rate equivalent; use nn.AvgPool2d",
+    "Sigmoid": "only ReLU maps to a firing rate; use nn.ReLU",
+    "Tanh": "only ReLU maps to a firing rate; use nn.ReLU",
+    "GELU": "only ReLU maps to a firing rate; use nn.ReLU",
+    "LeakyReLU": "negative rates do not exist; use nn.ReLU",
+    "BatchNorm2d": "fold it into the preceding convolution, or train without it",
+    "BatchNorm1d": "fold it into the preceding linear layer, or train without it",
+}
+_SUPPORTED = "Conv2d, Linear, ReLU, AvgPool2d, Flatten, Dropout, ModulatoryBias"
+
+
+# --------------------------------------------------------------- chapter 4: LIF
+def analytic_firing_rate_hz(
+    current_a: torch.Tensor,
+    tau_s: float = 0.02,
+    resistance_ohm: float = 5e7,
+    threshold_v: float = 0.02,
+) -> torch.Tensor:
+    """Firing rate of a leaky integrate-and-fire neuron under a constant current.
+
+    The membrane ``tau dV/dt = -V + R I`` starts at rest (0 V) and is reset to
+    rest on each spike, so the rate is ``1 / (tau ln(RI / (RI - V_th)))`` above
+    the rheobase ``V_th / R`` and zero below it (chapter 4).
+
+    Example:
+        >>> analytic_firing_rate_hz(torch.tensor([0.0, 1e-9])).round()
+        tensor([ 0., 98.])
+    """
+    drive_v = torch.as_tensor(current_a, dtype=torch.float64) * resistance_ohm
+    above = drive_v > threshold_v
+    safe = torch.where(above, drive_v, torch.full_like(drive_v, 2 * threshold_v))
+    rate = 1.0 / (tau_s * torch.log(safe / (safe - threshold_v)))
+    return torch.where(above, rate, torch.zeros_like(rate))
+
+
+def simulate_lif(
+    current_a: torch.Tensor,
+    duration_s: float = 0.5,
+    dt_s: float = 1e-4,
+    tau_s: float = 0.02,
+    resistance_ohm: float = 5e7,
+    threshold_v: float = 0.02,
+    reset_mechanism: str = "zero",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Membrane voltage and spikes of snntorch LIF neurons under constant currents.
+
+    One neuron per entry of ``current_a``.  The discrete membrane is the exact
+    solution of the RC equation over a step: ``V[t+1] = beta V[t] + (1 - beta)
+    R I`` with ``beta = exp(-dt / tau)`` (chapter 4).
+
+    Returns:
+        ``(membrane_v, spikes)``, each of shape ``(steps, len(current_a))``.
+    """
+    current = torch.as_tensor(current_a, dtype=torch.float32).reshape(-1)
+    beta = math.exp(-dt_s / tau_s)
+    neuron = snn.Leaky(
+        beta=beta, threshold=threshold_v, reset_mechanism=reset_mechanism
+    )
+    neuron.reset_mem()
+    drive = (1.0 - beta) * resistance_ohm * current
+    mem = torch.zeros_like(drive)
+    trace, spikes = [], []
+    with torch.no_grad():
+        for _ in range(round(duration_s / dt_s)):
+            spk, mem = neuron(drive, mem)
+            trace.append(mem)
+            spikes.append(spk)
+    return torch.stack(trace), torch.stack(spikes)
+
+
+def firing_rate_hz(
+    current_a: torch.Tensor, duration_s: float = 0.5, **lif
+) -> torch.Tensor:
+    """Simulated firing rate (spikes per second) for each constant current (ch. 4).
+
+    Keyword arguments go to :func:`simulate_lif`.
+
+    Example:
+        >>> firing_rate_hz(torch.tensor([0.0, 1e-9])).round()
+        tensor([ 0., 98.])
+    """
+    _, spikes = simulate_lif(current_a, duration_s=duration_s, **lif)
+    return spikes.sum(dim=0) / duration_s
+
+
+# ----------------------------------------------------- chapter 5: conversion
+def _check_choice(name: str, value: str, valid: Sequence[str]) -> None:
+    if value not in valid:
+        raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
+
+
+def check_timesteps(timesteps: int | Sequence[int]) -> list[int]:
+    """Validate one or several numbers of time steps; returns them as a sorted list."""
+    values = [timesteps] if isinstance(timesteps, int) else list(timesteps)
+    if not values or any(int(t) != t or t <= 0 for t in values):
+        raise ValueError(
+            f"time steps must be positive integers (for example 8,16,32), "
+            f"got {timesteps!r}"
+        )
+    return sorted({int(t) for t in values})
+
+
+def _check_convertible(model: nn.Sequential) -> list[nn.Module]:
+    if not isinstance(model, nn.Sequential):
+        raise ValueError(  # noqa: TRY004 - the command line reports ValueErrors
+            f"the converter reads an nn.Sequential, got {type(model).__name__}"
+        )
+    modules = list(model)
+    for index, module in enumerate(modules):
+        if isinstance(module, (*_AFFINE, *_PASS, nn.ReLU, ModulatoryBias)):
+            continue
+        name = type(module).__name__
+        advice = _ADVICE.get(name, f"supported layers: {_SUPPORTED}")
+        raise ValueError(f"layer {index} ({name}) cannot be converted: {advice}")
+    for index, module in enumerate(modules):
+        if isinstance(module, ModulatoryBias) and (
+            index == 0 or not isinstance(modules[index - 1], _AFFINE)
+        ):
+            raise ValueError(
+                f"layer {index} (ModulatoryBias) must follow a Conv2d or Linear"
+            )
+    return modules
+
+
+def _as_tensor(data: Dataset | torch.Tensor, max_samples: int) -> torch.Tensor:
+    if isinstance(data, torch.Tensor):
+        return data[:max_samples]
+    loader = DataLoader(data, batch_size=max_samples, shuffle=False)
+    return next(iter(loader))[0]
+
+
+@torch.no_grad()
+def activation_scales(
+    model: nn.Sequential,
+    data: Dataset | torch.Tensor,
+    norm: str = "p99.9",
+    max_samples: int = 2048,
+) -> list[float]:
+    """The normalisation scale of every ReLU: the max or 99.9th percentile (ch. 5).
+
+    Activations are recorded on up to ``max_samples`` samples of ``data``
+    (training data: the test set never tunes the converter).
+    """
+    _check_choice("norm", norm, NORMS)
+    modules = _check_convertible(model)
+    x = _as_tensor(data, max_samples)
+    scales = []
+    was_training = model.training
+    model.eval()
+    for module in modules:
+        x = module(x)
+        if isinstance(module, nn.ReLU):
+            flat = x.reshape(-1)
+            if norm == "max":
+                scale = float(flat.max())
+            else:  # torch.quantile accepts at most 2**24 values: sort instead
+                ordered = flat.sort().values
+                scale = float(
+                    ordered[min(len(ordered) - 1, int(0.999 * (len(ordered) - 1)))]
+                )
+            scales.append(max(scale, 1e-6))
+    model.train(was_training)
+    return scales
+
+
+def _fan_out(ops: list[nn.Module], shape: tuple[int, ...]) -> torch.Tensor:
+    """Synapses reached by one spike at each position of a layer's output."""
+    x = torch.ones((1, *shape), requires_grad=True)
+    h = x
+    for op in ops:
+        if isinstance(op, nn.AvgPool2d):
+            k = (
+                op.kernel_size
+                if isinstance(op.kernel_size, tuple)
+                else (op.kernel_size, op.kernel_size)
+            )
+            h = F.avg_pool2d(h, op.kernel_size, op.stride, op.padding) * k[0] * k[1]
+        elif isinstance(op, nn.Conv2d):
+            h = F.conv2d(
+                h,
+                torch.ones_like(op.weight),
+                None,
+                op.stride,
+                op.padding,
+                op.dilation,
+                op.groups,
+            )
+        elif isinstance(op, nn.Linear):
+            h = F.linear(h, torch.ones_like(op.weight))
+        elif isinstance(op, nn.Flatten):
+            h = op(h)
+    if h is x:
+        return torch.zeros(shape)
+    h.sum().backward()
+    return x.grad[0].detach()
+
+
+def _scaled_param(source: torch.Tensor, factor: float) -> nn.Parameter:
+    return nn.Parameter(source.detach() * factor, requires_grad=source.requires_grad)
+
+
+@dataclass
+class SimulationRecord:
+    """What one simulation run counts, per checkpoint ``T`` (chapter 5)."""
+
+    outputs: dict[int, torch.Tensor] = field(default_factory=dict)
+    spikes: dict[int, torch.Tensor] = field(default_factory=dict)
+    synaptic_ops: dict[int, torch.Tensor] = field(default_factory=dict)
+
+
+class SpikingNetwork(nn.Module):
+    """A converted network: affine layers, injected currents and IF/LIF neurons.
+
+    ``layers`` is an ``nn.Sequential`` of ``Conv2d``/``Linear`` (normalised
+    weights), ``ModulatoryBias`` (a constant injected current), snntorch
+    ``Leaky`` neurons (beta 1: integrate-and-fire) and pass-through layers.
+    The network's output is the mean over time of its last layer (chapter 5).
+    """
+
+    def __init__(
+        self,
+        layers: nn.Sequential,
+        input_shape: tuple[int, ...],
+        initial_membrane: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.layers = layers
+        self.input_shape = tuple(input_shape)
+        self.initial_membrane = initial_membrane
+        modules = list(layers)
+        sources = [-1] + [i for i, m in enumerate(modules) if isinstance(m, snn.Leaky)]
+        shapes = self._shapes()
+        self._fan_outs: list[torch.Tensor] = []
+        for source in sources:
+            ops = []
+            for op in modules[source + 1 :]:
+                ops.append(op)
+                if isinstance(op, _AFFINE):
+                    break
+            if not any(isinstance(op, _AFFINE) for op in ops):
+                ops = []
+            shape = self.input_shape if source < 0 else shapes[source]
+            self._fan_outs.append(_fan_out(ops, shape))
+
+    @torch.no_grad()
+    def _shapes(self) -> list[tuple[int, ...]]:
+        h = torch.zeros((1, *self.input_shape))
+        shapes = []
+        for module in self.layers:
+            h = module(h) if not isinstance(module, snn.Leaky) else h
+            shapes.append(tuple(h.shape[1:]))
+        return shapes
+
+    def neurons(self) -> list[snn.Leaky]:
+        """The spiking neurons, in order."""
+        return [m for m in self.layers if isinstance(m, snn.Leaky)]
+
+    def num_neurons(self) -> int:
+        """Number of spiking neurons (one per ReLU unit of the source network)."""
+        shapes = self._shapes()
+        return sum(
+            math.prod(shapes[i])
+            for i, m in enumerate(self.layers)
+            if isinstance(m, snn.Leaky)
+        )
+
+    def simulate(
+        self,
+        x: torch.Tensor,
+        timesteps: int | Sequence[int],
+        coding: str = "direct",
+        generator: torch.Generator | None = None,
+    ) -> SimulationRecord:
+        """Run ``max(timesteps)`` steps from rest; record outputs at each checkpoint.
+
+        Every neuron is reset with its own ``reset_mem()`` and started at
+        ``initial_membrane`` times its threshold, so the same input gives the
+        same output twice in a row.  Outputs are the mean over time of the
+        last layer; spikes and synaptic operations are per sample.
+        """
+        _check_choice("coding", coding, CODINGS)
+        checkpoints = check_timesteps(timesteps)
+        record = SimulationRecord()
+        batch = x.shape[0]
+        total = 0.0
+        spikes = torch.zeros(batch)
+        synops = torch.zeros(batch)
+        neurons = self.neurons()
+        for neuron in neurons:
+            neuron.reset_mem()
+        for step in range(1, checkpoints[-1] + 1):
+            if coding == "rate":
+                drive = torch.bernoulli(x.clamp(0, 1), generator=generator)
+                synops = synops + (drive * self._fan_outs[0]).flatten(1).sum(1)
+            else:
+                drive = x
+            h, source = drive, 1
+            for module in self.layers:
+                if isinstance(module, snn.Leaky):
+                    mem = None
+                    if step == 1:
+                        mem = (
+                            torch.full_like(h, self.initial_membrane) * module.threshold
+                        )
+                    h, _ = module(h, mem)
+                    spikes = spikes + h.detach().flatten(1).sum(1)
+                    synops = synops + (h.detach() * self._fan_outs[source]).flatten(
+                        1
+                    ).sum(1)
+                    source += 1
+                else:
+                    h = module(h)
+            total = total + h
+            if step in checkpoints:
+                record.outputs[step] = total / step
+                record.spikes[step] = spikes.clone()
+                record.synaptic_ops[step] = synops.clone()
+        for neuron in neurons:  # drop the batch-sized state held by each neuron
+            neuron.mem = torch.zeros(0)
+        return record
+
+    def forward(
+        self, x: torch.Tensor, timesteps: int = 32, coding: str = "direct"
+    ) -> torch.Tensor:
+        """Mean output over ``timesteps`` steps (logits for the classifier)."""
+        return self.simulate(x, timesteps, coding).outputs[timesteps]
+
+
+def convert(
+    model: nn.Sequential,
+    calibration_data: Dataset | torch.Tensor,
+    norm: str = "p99.9",
+    beta: float = 1.0,
+    initial_membrane: float = 0.5,
+    spike_grad=None,
+    max_samples: int = 2048,
+) -> SpikingNetwork:
+    """Convert a trained ReLU network into a spiking network (chapter 5).
+
+    Each ReLU becomes an snntorch ``Leaky`` neuron (``beta=1``: integrate and
+    fire) with threshold 1 and reset by subtraction.  Layer ``l``'s weights are
+    multiplied by ``lambda_(l-1) / lambda_l`` and its biases (the layer's own
+    and any ``ModulatoryBias`` behind it, which becomes a constant injected
+    current) divided by ``lambda_l``, where ``lambda_l`` is the max or 99.9th
+    percentile of the ReLU's activations on ``calibration_data`` (inputs are
+    assumed in [0, 1]: ``lambda_0 = 1``).  ``requires_grad`` is carried over
+    from each source parameter, so a network prepared for NT or TFT stays so.
+
+    Example:
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(),
+        ...                     nn.Linear(3, 2))
+        >>> spiking = convert(net, torch.rand(64, 1, 2, 2))
+        >>> spiking(torch.rand(5, 1, 2, 2), timesteps=16).shape
+        torch.Size([5, 2])
+    """
+    _check_choice("norm", norm, NORMS)
+    if not 0.0 < beta <= 1.0:
+        raise ValueError(f"beta must be in (0, 1], got {beta}")
+    modules = _check_convertible(model)
+    scales = iter(activation_scales(model, calibration_data, norm, max_samples))
+    sample = _as_tensor(calibration_data, 1)
+    layers: list[nn.Module] = []
+    scale_in = 1.0
+    for index, module in enumerate(modules):
+        if isinstance(module, _AFFINE):
+            following = modules[index + 1 : index + 3]
+            relu_next = any(isinstance(m, nn.ReLU) for m in following[:1]) or (
+                len(following) == 2
+                and isinstance(following[0], ModulatoryBias)
+                and isinstance(following[1], nn.ReLU)
+            )
+            scale_out = next(scales) if relu_next else 1.0
+            layer = copy.deepcopy(module)
+            layer.weight = _scaled_param(module.weight, scale_in / scale_out)
+            if module.bias is not None:
+                layer.bias = _scaled_param(module.bias, 1.0 / scale_out)
+            layers.append(layer)
+            scale_in = scale_out
+        elif isinstance(module, ModulatoryBias):
+            current = ModulatoryBias(tuple(module.modulatory_bias.shape))
+            current.modulatory_bias = _scaled_param(
+                module.modulatory_bias, 1.0 / scale_in
+            )
+            layers.append(current)
+        elif isinstance(module, nn.ReLU):
+            layers.append(
+                snn.Leaky(
+                    beta=beta,
+                    threshold=1.0,
+                    spike_grad=spike_grad,
+                    reset_mechanism="subtract",
+                )
+            )
+        elif isinstance(module, (nn.Dropout, nn.Identity)):
+            continue
+        else:
+            layers.append(copy.deepcopy(module))
+    return SpikingNetwork(
+        nn.Sequential(*layers), tuple(sample.shape[1:]), initial_membrane
+    )
+
+
+@dataclass
+class SpikingEvaluation:
+    """Accuracy and activity of a spiking network at each ``T`` (chapter 5)."""
+
+    coding: str
+    accuracy: dict[int, float]
+    spikes_per_inference: dict[int, float]
+    synaptic_ops_per_inference: dict[int, float]
+
+
+@torch.no_grad()
+def evaluate_snn(
+    network: SpikingNetwork,
+    dataset: Dataset,
+    timesteps: int | Sequence[int] = (8, 16, 32, 64, 128),
+    coding: str = "direct",
+    batch_size: int = 512,
+    seed: int = 0,
+) -> SpikingEvaluation:
+    """Accuracy, spikes and synaptic operations per inference for each ``T``.
+
+    One simulation to the largest ``T`` yields every smaller checkpoint.
+    Synaptic operations count each spike once per synapse it reaches
+    (input spikes included under rate coding; under direct coding the first
+    layer reads analog pixels and is not counted).
+
+    Example:
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+        >>> data = torch.utils.data.TensorDataset(torch.rand(8, 1, 2, 2),
+        ...                                       torch.zeros(8, dtype=torch.long))
+        >>> evaluate_snn(convert(net, data), data, [4]).coding
+        'direct'
+    """
+    checkpoints = check_timesteps(timesteps)
+    _check_choice("coding", coding, CODINGS)
+    generator = torch.Generator().manual_seed(seed)
+    correct = {t: 0 for t in checkpoints}
+    spikes = {t: 0.0 for t in checkpoints}
+    synops = {t: 0.0 for t in checkpoints}
+    count = 0
+    network.eval()
+    for x, y in DataLoader(dataset, batch_size=batch_size, shuffle=False):
+        record = network.simulate(x, checkpoints, coding, generator)
+        for t in checkpoints:
+            correct[t] += int((record.outputs[t].argmax(1) == y).sum())
+            spikes[t] += float(record.spikes[t].sum())
+            synops[t] += float(record.synaptic_ops[t].sum())
+        count += len(y)
+    return SpikingEvaluation(
+        coding=coding,
+        accuracy={t: correct[t] / count for t in checkpoints},
+        spikes_per_inference={t: spikes[t] / count for t in checkpoints},
+        synaptic_ops_per_inference={t: synops[t] / count for t in checkpoints},
+    )
