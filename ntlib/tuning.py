@@ -7,6 +7,8 @@ each neuron behind it fires.
 
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 
@@ -28,3 +30,237 @@ class ModulatoryBias(nn.Module):
 
     def extra_repr(self) -> str:
         return f"shape={tuple(self.modulatory_bias.shape)}"
+
+
+#: Ways to adapt a pretrained network to the target task (chapter 2).
+METHODS: tuple[str, ...] = ("nt", "nt-head", "linear", "tft")
+#: One modulatory bias per channel (filter or linear unit) or per unit (neuron).
+GRANULARITIES: tuple[str, ...] = ("channel", "unit")
+
+METHOD_DESCRIPTIONS: dict[str, str] = {
+    "nt": "neuromodulatory tuning: a bias per neuron, every weight frozen",
+    "nt-head": "neuromodulatory tuning plus a retrained output layer",
+    "linear": "linear probe: only the output layer is trained",
+    "tft": "traditional fine-tuning: every weight and bias is trained",
+}
+
+
+def _check(kind: str, value: str, valid: tuple[str, ...]) -> None:
+    if value not in valid:
+        raise ValueError(
+            f"unknown {kind} {value!r}; valid names are: {', '.join(valid)}"
+        )
+
+
+def _output_shapes(
+    model: nn.Sequential, input_shape: tuple[int, ...]
+) -> list[tuple[int, ...]]:
+    """Shape (without batch) of every layer's output for one input image."""
+    shapes = []
+    x = torch.zeros((1, *input_shape))
+    with torch.no_grad():
+        for layer in model:
+            x = layer(x)
+            shapes.append(tuple(x.shape[1:]))
+    return shapes
+
+
+def bias_shape(
+    layer: nn.Module, output_shape: tuple[int, ...], granularity: str
+) -> tuple[int, ...]:
+    """Shape of the modulatory bias after ``layer`` at ``granularity``.
+
+    A linear layer always gets one bias per output unit.  A convolution gets
+    one per filter (``(C, 1, 1)``, per channel) or one per output position
+    (``(C, H, W)``, per unit: literally one per neuron).
+    """
+    _check("granularity", granularity, GRANULARITIES)
+    if isinstance(layer, nn.Linear):
+        return (layer.out_features,)
+    if isinstance(layer, nn.Conv2d):
+        channels = layer.out_channels
+        if granularity == "channel":
+            return (channels, 1, 1)
+        return tuple(output_shape)
+    raise ValueError(f"no modulatory bias for a {type(layer).__name__} layer")
+
+
+def insert_modulatory_biases(
+    model: nn.Sequential,
+    granularity: str = "channel",
+    input_shape: tuple[int, ...] | None = None,
+    skip_last: bool = False,
+) -> nn.Sequential:
+    """A new Sequential with a :class:`ModulatoryBias` after each Conv2d and Linear.
+
+    The layers themselves are shared with ``model`` (not copied).  Per-unit
+    biases need ``input_shape`` to know each convolution's output size.
+    ``skip_last`` leaves the last Linear without one (it is retrained instead).
+    """
+    _check("granularity", granularity, GRANULARITIES)
+    has_conv = any(isinstance(m, nn.Conv2d) for m in model)
+    if granularity == "unit" and has_conv and input_shape is None:
+        raise ValueError("per-unit modulatory biases need input_shape=(C, H, W)")
+    shapes = _output_shapes(model, input_shape) if input_shape else [()] * len(model)
+    last = max(i for i, m in enumerate(model) if isinstance(m, nn.Conv2d | nn.Linear))
+    layers: list[nn.Module] = []
+    for i, (layer, shape) in enumerate(zip(model, shapes, strict=True)):
+        layers.append(layer)
+        if isinstance(layer, nn.Conv2d | nn.Linear) and not (skip_last and i == last):
+            layers.append(ModulatoryBias(bias_shape(layer, shape, granularity)))
+    return nn.Sequential(*layers)
+
+
+def prepare(
+    model: nn.Sequential,
+    method: str,
+    granularity: str = "channel",
+    input_shape: tuple[int, int, int] | None = None,
+) -> nn.Sequential:
+    """A copy of a pretrained ``model`` set up for one tuning method (chapter 2).
+
+    The pretrained weights are deep-copied; ``model`` is never changed.
+
+    - ``nt``: a zero :class:`ModulatoryBias` after every Conv2d and Linear;
+      every pretrained parameter frozen (``requires_grad=False``).
+    - ``nt-head``: as ``nt``, but the output layer is retrained (its weights
+      and bias) and carries no modulatory bias of its own.
+    - ``linear``: every parameter frozen except the output layer's.
+    - ``tft``: every parameter trainable.
+
+    Args:
+        model: the pretrained network (a Sequential of Conv2d/ReLU/...).
+        method: one of :data:`METHODS`.
+        granularity: one of :data:`GRANULARITIES` (``nt`` and ``nt-head`` only).
+        input_shape: ``(C, H, W)`` of one image; needed for per-unit biases.
+
+    Example:
+        >>> from ntlib.models import build_cnn
+        >>> net = prepare(build_cnn((1, 8, 8), 10), "nt")
+        >>> trainable_params(net)  # 16 + 32 + 64 + 10 neurons
+        122
+    """
+    _check("method", method, METHODS)
+    _check("granularity", granularity, GRANULARITIES)
+    tuned = copy.deepcopy(model)
+    for parameter in tuned.parameters():
+        parameter.requires_grad_(method == "tft")
+    if method in ("linear", "nt-head"):
+        head = [m for m in tuned if isinstance(m, nn.Linear)][-1]
+        for parameter in head.parameters():
+            parameter.requires_grad_(True)
+    if method in ("nt", "nt-head"):
+        tuned = insert_modulatory_biases(
+            tuned, granularity, input_shape, skip_last=method == "nt-head"
+        )
+    return tuned
+
+
+def trainable_params(model: nn.Module) -> int:
+    """Number of parameters that training will change (``requires_grad``)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def total_params(model: nn.Module) -> int:
+    """Number of parameters, trainable or frozen."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def pretrained_params(model: nn.Module) -> int:
+    """Parameters of the network without its modulatory biases."""
+    return sum(
+        p.numel() for name, p in model.named_parameters()
+        if not name.endswith("modulatory_bias")
+    )
+
+
+def nt_param_count(
+    model: nn.Module,
+    granularity: str = "channel",
+    input_shape: tuple[int, int, int] | None = None,
+) -> int:
+    """Modulatory biases NT would add to any network: one per neuron (chapter 3).
+
+    Counts every ``Conv2d`` and ``Linear`` anywhere in ``model`` (not only a
+    Sequential), per output channel or, with ``granularity="unit"``, per
+    output position (this needs ``input_shape`` and runs one forward pass).
+    """
+    _check("granularity", granularity, GRANULARITIES)
+    layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    if granularity == "channel":
+        return sum(
+            m.out_channels if isinstance(m, nn.Conv2d) else m.out_features
+            for m in layers
+        )
+    if input_shape is None:
+        raise ValueError("per-unit counts need input_shape=(C, H, W)")
+    counts: list[int] = []
+    hooks = [
+        m.register_forward_hook(lambda _m, _i, out: counts.append(out[0].numel()))
+        for m in layers
+    ]
+    try:
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros((1, *input_shape)))
+        model.train(was_training)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return sum(counts)
+
+
+def fold_modulatory_biases(model: nn.Sequential) -> nn.Sequential:
+    """A copy with each per-channel modulatory bias added into the layer's bias.
+
+    The folded network computes the same function with plain Conv2d/Linear
+    layers (for conversion to a spiking network).  Per-unit biases on a
+    convolution cannot be folded and raise a ValueError.
+    """
+    layers: list[nn.Module] = []
+    for layer in model:
+        if isinstance(layer, ModulatoryBias):
+            if not layers or not isinstance(layers[-1], nn.Conv2d | nn.Linear):
+                raise ValueError("a ModulatoryBias must follow a Conv2d or Linear")
+            target = layers[-1]
+            extra = layer.modulatory_bias.detach()
+            if isinstance(target, nn.Conv2d):
+                if extra.shape[1:] != (1, 1):
+                    raise ValueError(
+                        f"a per-unit bias of shape {tuple(extra.shape)} cannot be "
+                        "folded into a convolution's per-channel bias"
+                    )
+                extra = extra.reshape(-1)
+            if target.bias is None:
+                target.bias = nn.Parameter(torch.zeros(extra.shape))
+            with torch.no_grad():
+                target.bias += extra
+            continue
+        layers.append(copy.deepcopy(layer))
+    return nn.Sequential(*layers)
+
+
+def architecture_param_counts(arch: str) -> dict[str, object]:
+    """Total parameters of a torchvision ``arch`` and its NT biases (chapter 3).
+
+    ``nt_params`` counts one bias per channel, ``nt_params_unit`` one per
+    neuron at the architecture's usual input size; ``ratio`` is total over
+    per-channel NT parameters.
+    """
+    from ntlib.models import ARCHITECTURES, torchvision_model
+
+    model = torchvision_model(arch)
+    input_shape = ARCHITECTURES[arch]
+    total = total_params(model)
+    nt_channel = nt_param_count(model, "channel")
+    nt_unit = nt_param_count(model, "unit", input_shape)
+    return {
+        "arch": arch,
+        "input_shape": list(input_shape),
+        "total_params": total,
+        "nt_params": nt_channel,
+        "nt_params_unit": nt_unit,
+        "ratio": total / nt_channel,
+        "ratio_unit": total / nt_unit,
+    }

@@ -21,6 +21,8 @@ SUBCOMMANDS: tuple[str, ...] = (
     "ntlib.cli.circuit",
     "ntlib.cli.convert",
     "ntlib.cli.snn_transfer",
+    "ntlib.cli.transfer",
+    "ntlib.cli.params",
 )
 
 

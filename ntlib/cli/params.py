@@ -1,0 +1,36 @@
+"""``python -m ntlib params``: total against neuromodulatory parameters (chapter 3)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ntlib.cli.common import add_json_flag, emit
+from ntlib.models import ARCHITECTURES
+from ntlib.tuning import architecture_param_counts
+
+
+def _arch(value: str) -> str:
+    if value not in ARCHITECTURES:
+        raise argparse.ArgumentTypeError(
+            f"unknown architecture {value!r}; valid names are: "
+            f"{', '.join(ARCHITECTURES)}"
+        )
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    emit(architecture_param_counts(args.arch), args.json)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "params",
+        help="count a torchvision architecture's parameters and its NT biases",
+    )
+    parser.add_argument(
+        "--arch", type=_arch, required=True,
+        help=f"one of {', '.join(ARCHITECTURES)}",
+    )
+    add_json_flag(parser)
+    parser.set_defaults(func=run)

@@ -1,0 +1,92 @@
+"""``python -m ntlib transfer``: one transfer experiment, as text or JSON (chapter 2)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
+from ntlib.data import DATASETS, TASKS, load_task
+from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH
+from ntlib.transfer import DEFAULT_TUNE_EPOCHS, run_transfer
+from ntlib.tuning import GRANULARITIES, METHODS
+
+
+def _choice(kind: str, valid: tuple[str, ...]):
+    """An argparse type that reports an unknown name with the valid ones."""
+
+    def check(value: str) -> str:
+        if value not in valid:
+            raise argparse.ArgumentTypeError(
+                f"unknown {kind} {value!r}; valid names are: {', '.join(valid)}"
+            )
+        return value
+
+    return check
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.width < 1 or args.epochs < 1 or args.pretrain_epochs < 1 or args.seed < 0:
+        raise ValueError(
+            "--width, --epochs and --pretrain-epochs must be positive and --seed "
+            f"non-negative, got width={args.width}, epochs={args.epochs}, "
+            f"pretrain_epochs={args.pretrain_epochs}, seed={args.seed}"
+        )
+    task = load_task(args.dataset, args.task, args.data_dir, args.download)
+    result = run_transfer(
+        task,
+        args.method,
+        args.granularity,
+        width=args.width,
+        epochs=args.epochs,
+        pretrain_epochs=args.pretrain_epochs,
+        lr=args.lr,
+        seed=args.seed,
+        cache_dir=args.cache_dir,
+        device=args.device,
+        progress=not args.json,
+    )
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    emit(result, args.json)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "transfer",
+        help="pretrain on a source task, tune for a target task, report accuracy",
+        description=(
+            "Pretrain a small CNN on the source task (cached), then adapt it to "
+            "the target task with one method and report accuracies and counts."
+        ),
+    )
+    parser.add_argument(
+        "--dataset", type=_choice("data set", DATASETS), default="digits",
+        help=f"one of {', '.join(DATASETS)} (default: digits, no files needed)",
+    )
+    parser.add_argument("--data-dir", default=None, help="torchvision data folder")
+    parser.add_argument(
+        "--download", action="store_true", help="let torchvision download missing files"
+    )
+    parser.add_argument(
+        "--task", type=_choice("task", TASKS), default="noise",
+        help=f"one of {', '.join(TASKS)} (default: noise)",
+    )
+    parser.add_argument(
+        "--method", type=_choice("method", METHODS), default="nt",
+        help=f"one of {', '.join(METHODS)} (default: nt)",
+    )
+    parser.add_argument(
+        "--granularity", type=_choice("granularity", GRANULARITIES),
+        default="channel", help="one modulatory bias per channel or per unit",
+    )
+    parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
+    parser.add_argument("--epochs", type=int, default=DEFAULT_TUNE_EPOCHS)
+    parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
+    parser.add_argument(
+        "--lr", type=float, default=None, help="learning rate (default: per method)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the tuning run")
+    parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    add_json_flag(parser)
+    parser.set_defaults(func=run)

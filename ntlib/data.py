@@ -1,0 +1,319 @@
+"""Data sets and transfer tasks: a source task and a similar target task (chapter 1).
+
+The embedded default is scikit-learn's handwritten digits (1797 images of 8x8,
+shipped inside scikit-learn, nothing downloaded).  Torchvision data sets
+(MNIST, Fashion-MNIST, KMNIST, CIFAR-10) are read from a ``data_dir`` in
+torchvision's layout and download only when asked to.
+
+A task pairs a *source* task, on which a network is pretrained, with a
+*target* task that the frozen network must learn through neuromodulatory
+tuning:
+
+- ``class-split``: source classes 0-4, target classes 5-9 (labels 0-4);
+- ``noise``, ``invert``, ``rotate``: the source classes seen through additive
+  Gaussian noise, contrast inversion or a 30 degree rotation.
+
+For the three "seen through a change" tasks the source learns from the clean
+training images and the target from the same images seen through the change,
+so that what tuning must learn is the change itself, not more digits.  The
+test images are never trained on: clean for the source, changed for the
+target.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import TensorDataset
+
+logger = logging.getLogger(__name__)
+
+DATASETS: tuple[str, ...] = ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10")
+TASKS: tuple[str, ...] = ("class-split", "noise", "invert", "rotate")
+
+#: Standard deviation of the additive noise of the ``noise`` task (images in [0, 1]).
+NOISE_STD = 0.3
+#: Rotation of the ``rotate`` task, in degrees (counter-clockwise).
+ROTATION_DEG = 30.0
+#: Fraction of the digits held out for testing (fixed, stratified).
+DIGITS_TEST_FRACTION = 0.3
+#: The fixed seed of every split, so that a split never depends on a run's seed.
+SPLIT_SEED = 0
+
+_MNIST_LIKE = {
+    "mnist": ("MNIST", "MNIST"),
+    "fashion-mnist": ("FashionMNIST", "FashionMNIST"),
+    "kmnist": ("KMNIST", "KMNIST"),
+}
+_MNIST_FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
+_CIFAR_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
+
+
+@dataclass(frozen=True)
+class TransferTask:
+    """A source task and a similar target task, as tensors (chapter 1).
+
+    Each split is a ``TensorDataset`` of ``x`` (float32, N x C x H x W, in
+    [0, 1]) and ``y`` (int64, 0 .. num_classes - 1).
+    """
+
+    source_train: TensorDataset
+    source_test: TensorDataset
+    target_train: TensorDataset
+    target_test: TensorDataset
+    num_classes: int
+    input_shape: tuple[int, int, int]
+    dataset: str
+    task: str
+
+    def describe(self) -> dict[str, object]:
+        """Sizes of the four splits, for a table."""
+        return {
+            "dataset": self.dataset,
+            "task": self.task,
+            "input_shape": self.input_shape,
+            "num_classes": self.num_classes,
+            "source_train": len(self.source_train),
+            "source_test": len(self.source_test),
+            "target_train": len(self.target_train),
+            "target_test": len(self.target_test),
+        }
+
+
+def check_name(kind: str, value: str, valid: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``valid``, else raise a ValueError listing them."""
+    if value not in valid:
+        raise ValueError(
+            f"unknown {kind} {value!r}; valid names are: {', '.join(valid)}"
+        )
+    return value
+
+
+def load_digits_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The digits as ``(x_train, y_train, x_test, y_test)``, 1 x 8 x 8 in [0, 1].
+
+    The split is stratified and fixed (70 % train, 30 % test, seed 0).
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    x = (digits.images / 16.0).astype(np.float32)[:, None, :, :]
+    y = digits.target.astype(np.int64)
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=DIGITS_TEST_FRACTION, stratify=y, random_state=SPLIT_SEED
+    )
+    return x_train, y_train, x_test, y_test
+
+
+def expected_files(dataset: str, data_dir: str | Path) -> list[Path]:
+    """The files torchvision reads for ``dataset`` under ``data_dir``."""
+    root = Path(data_dir).expanduser()
+    if dataset in _MNIST_LIKE:
+        folder = _MNIST_LIKE[dataset][0]
+        return [root / folder / "raw" / name for name in _MNIST_FILES]
+    if dataset == "cifar10":
+        return [root / "cifar-10-batches-py" / name for name in _CIFAR_FILES]
+    raise ValueError(f"{dataset!r} is not read from files")
+
+
+def load_torchvision_arrays(
+    dataset: str, data_dir: str | Path | None, download: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A torchvision data set as ``(x_train, y_train, x_test, y_test)`` in [0, 1].
+
+    Reads from ``data_dir`` in torchvision's layout.  Nothing is downloaded
+    unless ``download`` is true; with files missing it raises a
+    FileNotFoundError naming them.
+    """
+    check_name("data set", dataset, DATASETS)
+    if data_dir is None:
+        raise ValueError(
+            f"data set {dataset!r} needs a data directory: pass data_dir "
+            "(--data-dir DIR), and download=True (--download) to fetch it"
+        )
+    missing = [p for p in expected_files(dataset, data_dir) if not p.exists()]
+    if missing and not download:
+        names = ", ".join(str(p) for p in missing)
+        raise FileNotFoundError(
+            f"{dataset} files not found under {data_dir}: missing {names}. "
+            "Download them with --download (download=True), or point --data-dir "
+            "at a folder in torchvision's layout"
+        )
+    from torchvision import datasets
+
+    root = str(Path(data_dir).expanduser())
+    arrays = []
+    for train in (True, False):
+        if dataset == "cifar10":
+            ds = datasets.CIFAR10(root, train=train, download=download)
+            x = ds.data.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+            y = np.asarray(ds.targets, dtype=np.int64)
+        else:
+            cls = getattr(datasets, _MNIST_LIKE[dataset][1])
+            ds = cls(root, train=train, download=download)
+            x = ds.data.numpy().astype(np.float32)[:, None, :, :] / 255.0
+            y = ds.targets.numpy().astype(np.int64)
+        arrays += [x, y]
+    return arrays[0], arrays[1], arrays[2], arrays[3]
+
+
+def class_split(
+    x: np.ndarray,
+    y: np.ndarray,
+    classes: tuple[int, ...],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the images of ``classes`` and relabel them 0 .. len(classes) - 1."""
+    mask = np.isin(y, classes)
+    lookup = {c: i for i, c in enumerate(classes)}
+    return x[mask], np.array([lookup[int(v)] for v in y[mask]], dtype=np.int64)
+
+
+def check_classes(
+    source_classes: tuple[int, ...], target_classes: tuple[int, ...], num_classes: int
+) -> None:
+    """Raise a ValueError if the class lists overlap or leave 0 .. num_classes - 1."""
+    for name, classes in (("source", source_classes), ("target", target_classes)):
+        bad = [c for c in classes if not 0 <= c < num_classes]
+        if bad:
+            raise ValueError(
+                f"{name} classes {bad} are out of range: the data set has classes "
+                f"0 to {num_classes - 1}"
+            )
+        if len(set(classes)) != len(classes) or not classes:
+            raise ValueError(f"{name} classes {list(classes)} repeat or are empty")
+    overlap = sorted(set(source_classes) & set(target_classes))
+    if overlap:
+        raise ValueError(
+            f"source and target classes overlap in {overlap}: a class-split task "
+            "needs disjoint classes"
+        )
+
+
+def apply_change(x: np.ndarray, task: str, seed: int = 0) -> np.ndarray:
+    """Images seen through the change of ``task`` (noise, invert or rotate).
+
+    Results stay in [0, 1].  The noise is drawn from ``seed``.
+    """
+    check_name("task", task, TASKS[1:])
+    if task == "invert":
+        return (1.0 - x).astype(np.float32)
+    if task == "noise":
+        rng = np.random.default_rng(seed)
+        noisy = x + rng.normal(0.0, NOISE_STD, size=x.shape).astype(np.float32)
+        return np.clip(noisy, 0.0, 1.0).astype(np.float32)
+    from torchvision.transforms.functional import InterpolationMode, rotate
+
+    rotated = rotate(
+        torch.from_numpy(np.ascontiguousarray(x)),
+        ROTATION_DEG,
+        interpolation=InterpolationMode.BILINEAR,
+    )
+    return rotated.clamp(0.0, 1.0).numpy().astype(np.float32)
+
+
+def _tensors(x: np.ndarray, y: np.ndarray) -> TensorDataset:
+    return TensorDataset(
+        torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
+        torch.from_numpy(np.ascontiguousarray(y, dtype=np.int64)),
+    )
+
+
+def make_task(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    task: str,
+    dataset: str = "custom",
+    seed: int = 0,
+    source_classes: tuple[int, ...] | None = None,
+    target_classes: tuple[int, ...] | None = None,
+) -> TransferTask:
+    """Build a :class:`TransferTask` from arrays (used by :func:`load_task`).
+
+    Args:
+        x_train, y_train, x_test, y_test: images N x C x H x W in [0, 1], labels.
+        task: one of :data:`TASKS`.
+        dataset: a name recorded in the task.
+        seed: draws the noise of the ``noise`` task.
+        source_classes, target_classes: for ``class-split``; default the lower
+            and upper half of the classes (0-4 and 5-9 for ten classes).
+    """
+    check_name("task", task, TASKS)
+    num_all = int(max(y_train.max(), y_test.max())) + 1
+    input_shape = tuple(int(s) for s in x_train.shape[1:])
+    if task == "class-split":
+        half = num_all // 2
+        source_classes = source_classes or tuple(range(half))
+        target_classes = target_classes or tuple(range(half, 2 * half))
+        check_classes(tuple(source_classes), tuple(target_classes), num_all)
+        if len(source_classes) != len(target_classes):
+            raise ValueError(
+                f"source ({len(source_classes)}) and target "
+                f"({len(target_classes)}) need the same number of classes, so "
+                "that the output layer fits both"
+            )
+        splits = [
+            class_split(x, y, tuple(c))
+            for c in (source_classes, target_classes)
+            for x, y in ((x_train, y_train), (x_test, y_test))
+        ]
+        src_train, src_test, tgt_train, tgt_test = (_tensors(*s) for s in splits)
+        num_classes = len(source_classes)
+    else:
+        src_train = _tensors(x_train, y_train)
+        src_test = _tensors(x_test, y_test)
+        tgt_train = _tensors(apply_change(x_train, task, seed), y_train)
+        tgt_test = _tensors(apply_change(x_test, task, seed + 1), y_test)
+        num_classes = num_all
+    return TransferTask(
+        source_train=src_train,
+        source_test=src_test,
+        target_train=tgt_train,
+        target_test=tgt_test,
+        num_classes=num_classes,
+        input_shape=input_shape,  # type: ignore[arg-type]
+        dataset=dataset,
+        task=task,
+    )
+
+
+def load_task(
+    dataset: str = "digits",
+    task: str = "noise",
+    data_dir: str | None = None,
+    download: bool = False,
+    seed: int = 0,
+) -> TransferTask:
+    """Load a data set and build one transfer task from it (chapter 1).
+
+    Args:
+        dataset: one of :data:`DATASETS`; ``digits`` needs no files.
+        task: one of :data:`TASKS`.
+        data_dir: folder in torchvision's layout (not used by ``digits``).
+        download: let torchvision download missing files.
+        seed: draws the noise of the ``noise`` task.
+
+    Example:
+        >>> task = load_task("digits", "noise")
+        >>> task.input_shape, task.num_classes
+        ((1, 8, 8), 10)
+    """
+    check_name("data set", dataset, DATASETS)
+    check_name("task", task, TASKS)
+    if dataset == "digits":
+        arrays = load_digits_arrays()
+    else:
+        arrays = load_torchvision_arrays(dataset, data_dir, download)
+    logger.info("loaded %s: %d train, %d test", dataset, len(arrays[1]), len(arrays[3]))
+    return make_task(*arrays, task=task, dataset=dataset, seed=seed)

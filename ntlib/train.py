@@ -1,0 +1,134 @@
+"""Training and evaluation loops, several seeds summarised (chapters 1 and 2).
+
+Plain mini-batch Adam with cross-entropy.  Only parameters with
+``requires_grad`` reach the optimizer, so a frozen weight is never touched,
+not even by weight decay.  Everything runs on the CPU unless ``device`` names
+another one.  This module imports no other part of ntlib except the seed, so
+that the pretraining in :mod:`ntlib.models` can use it.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from tqdm.auto import tqdm
+
+#: Learning rate per tuning method: a bias-only network moves further per unit
+#: of change than a full one, so NT is given a larger step (chapter 2).
+DEFAULT_LR: dict[str, float] = {
+    "nt": 1e-2,
+    "nt-head": 1e-2,
+    "linear": 1e-2,
+    "tft": 1e-3,
+}
+DEFAULT_BATCH_SIZE = 64
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What :func:`fit` did: the loss after each epoch and the time it took."""
+
+    losses: list[float]
+    train_seconds: float
+
+
+def fit(
+    model: nn.Module,
+    dataset: TensorDataset,
+    epochs: int,
+    lr: float = 1e-3,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    seed: int = 0,
+    device: str = "cpu",
+    progress: bool = True,
+) -> FitResult:
+    """Train ``model`` in place on ``dataset`` with Adam and cross-entropy.
+
+    Only parameters with ``requires_grad`` are optimised.  The batch order is
+    drawn from ``seed``.  Introduced in chapter 1.
+
+    Args:
+        model: a classifier returning logits.
+        dataset: a ``TensorDataset`` of images and int64 labels.
+        epochs: passes over the data.
+        lr: Adam's learning rate.
+        batch_size: images per step.
+        seed: seeds the shuffling (and nothing else).
+        device: ``"cpu"`` or e.g. ``"cuda"``.
+        progress: show a tqdm bar over the epochs.
+
+    Returns:
+        A :class:`FitResult` with the mean loss of each epoch.
+    """
+    if epochs < 0 or batch_size < 1 or lr <= 0:
+        raise ValueError(
+            f"fit needs epochs >= 0, batch_size >= 1 and lr > 0, got "
+            f"epochs={epochs}, batch_size={batch_size}, lr={lr}"
+        )
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("the model has no trainable parameter (requires_grad)")
+    model.to(device).train()
+    optimizer = torch.optim.Adam(params, lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(seed)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
+    losses: list[float] = []
+    start = time.perf_counter()
+    for _ in tqdm(range(epochs), desc="epochs", disable=not progress, leave=False):
+        total, count = 0.0, 0
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(y)
+            count += len(y)
+        losses.append(total / max(count, 1))
+    model.eval()
+    return FitResult(losses=losses, train_seconds=time.perf_counter() - start)
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module, dataset: TensorDataset, device: str = "cpu", batch_size: int = 512
+) -> torch.Tensor:
+    """Predicted class of every image of ``dataset`` (on the CPU)."""
+    model.to(device).eval()
+    out = []
+    for x, _ in DataLoader(dataset, batch_size=batch_size):
+        out.append(model(x.to(device)).argmax(dim=1).cpu())
+    return torch.cat(out)
+
+
+def evaluate(model: nn.Module, dataset: TensorDataset, device: str = "cpu") -> float:
+    """Accuracy of ``model`` on ``dataset`` as a fraction in [0, 1] (chapter 1)."""
+    labels = dataset.tensors[1]
+    if len(labels) == 0:
+        raise ValueError("cannot evaluate on an empty data set")
+    return float((predict(model, dataset, device) == labels).float().mean())
+
+
+def mean_std(values: Iterable[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    values = list(values)
+    if not values:
+        raise ValueError("mean_std needs at least one value")
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return statistics.fmean(values), std
+
+
+def over_seeds(
+    run: Callable[[int], float], seeds: Iterable[int]
+) -> tuple[float, float, list[float]]:
+    """Call ``run(seed)`` for each seed; return mean, std and the values (chapter 2)."""
+    values = [float(run(seed)) for seed in seeds]
+    mean, std = mean_std(values)
+    return mean, std, values

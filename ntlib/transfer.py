@@ -1,0 +1,106 @@
+"""One transfer experiment end to end: pretrain, freeze, tune, evaluate (chapter 2).
+
+Joins :mod:`ntlib.data`, :mod:`ntlib.models`, :mod:`ntlib.tuning` and
+:mod:`ntlib.train`; the ``transfer`` command and chapter 2's grid call it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ntlib.data import TransferTask
+from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH, pretrained_source_model
+from ntlib.train import DEFAULT_BATCH_SIZE, DEFAULT_LR, evaluate, fit
+from ntlib.tuning import prepare, total_params, trainable_params
+
+#: Tuning epochs on the target task used by the book's defaults.
+DEFAULT_TUNE_EPOCHS = 15
+
+
+def tune(
+    source_model: nn.Sequential,
+    task: TransferTask,
+    method: str,
+    granularity: str = "channel",
+    epochs: int = DEFAULT_TUNE_EPOCHS,
+    lr: float | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    seed: int = 0,
+    device: str = "cpu",
+    progress: bool = False,
+) -> tuple[nn.Sequential, dict[str, float | int | str]]:
+    """Tune a copy of ``source_model`` on the target task with one method.
+
+    ``source_model`` is left untouched.  ``lr`` defaults to the method's entry
+    in :data:`ntlib.train.DEFAULT_LR`.
+
+    Returns:
+        The tuned model and a dict with ``method``, ``granularity``, ``seed``,
+        ``lr``, ``epochs``, ``target_test_acc``, ``trainable_params``,
+        ``total_params`` and ``train_seconds``.
+    """
+    lr = DEFAULT_LR[method] if lr is None and method in DEFAULT_LR else lr
+    torch.manual_seed(seed)
+    model = prepare(source_model, method, granularity, task.input_shape)
+    result = fit(
+        model,
+        task.target_train,
+        epochs,
+        lr=lr,  # type: ignore[arg-type]
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        progress=progress,
+    )
+    row: dict[str, float | int | str] = {
+        "method": method,
+        "granularity": granularity,
+        "seed": seed,
+        "lr": float(lr),  # type: ignore[arg-type]
+        "epochs": epochs,
+        "target_test_acc": evaluate(model, task.target_test, device),
+        "trainable_params": trainable_params(model),
+        "total_params": total_params(model),
+        "train_seconds": result.train_seconds,
+    }
+    return model.cpu(), row
+
+
+def run_transfer(
+    task: TransferTask,
+    method: str,
+    granularity: str = "channel",
+    width: int = DEFAULT_WIDTH,
+    epochs: int = DEFAULT_TUNE_EPOCHS,
+    pretrain_epochs: int = DEFAULT_PRETRAIN_EPOCHS,
+    lr: float | None = None,
+    seed: int = 0,
+    pretrain_seed: int = 0,
+    cache_dir: str | Path | None = None,
+    device: str = "cpu",
+    progress: bool = False,
+) -> dict[str, float | int | str]:
+    """Pretrain (or load) the source model, then tune it for the target task.
+
+    Returns the dict of :func:`tune` plus ``dataset``, ``task``, ``width``,
+    ``source_test_acc`` and ``target_test_acc_before`` (frozen, untuned).
+    """
+    source = pretrained_source_model(
+        task, width=width, epochs=pretrain_epochs, seed=pretrain_seed,
+        cache_dir=cache_dir, progress=progress,
+    )
+    _, row = tune(
+        source, task, method, granularity, epochs=epochs, lr=lr, seed=seed,
+        device=device, progress=progress,
+    )
+    return {
+        "dataset": task.dataset,
+        "task": task.task,
+        "width": width,
+        "source_test_acc": evaluate(source, task.source_test),
+        "target_test_acc_before": evaluate(source, task.target_test),
+        **row,
+    }
