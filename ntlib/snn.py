@@ -1,7 +1,5 @@
-"""Spiking neurons and ANN-to-SNN conversion (chapters 4 and 5).
+"""ANN-to-SNN conversion and evaluation over time steps (chapter 5).
 
-Chapter 4 drives one leaky integrate-and-fire (LIF) neuron of snntorch with a
-constant current and compares its firing rate with the analytic curve.
 Chapter 5 turns a trained ReLU network into a spiking one: every ReLU becomes
 an integrate-and-fire neuron with reset by subtraction, weights are normalised
 layer by layer from the activations on training data (by their maximum or
@@ -42,80 +40,6 @@ _ADVICE = {
     "BatchNorm1d": "fold it into the preceding linear layer, or train without it",
 }
 _SUPPORTED = "Conv2d, Linear, ReLU, AvgPool2d, Flatten, Dropout, ModulatoryBias"
-
-
-# --------------------------------------------------------------- chapter 4: LIF
-def analytic_firing_rate_hz(
-    current_a: torch.Tensor,
-    tau_s: float = 0.02,
-    resistance_ohm: float = 5e7,
-    threshold_v: float = 0.02,
-) -> torch.Tensor:
-    """Firing rate of a leaky integrate-and-fire neuron under a constant current.
-
-    The membrane ``tau dV/dt = -V + R I`` starts at rest (0 V) and is reset to
-    rest on each spike, so the rate is ``1 / (tau ln(RI / (RI - V_th)))`` above
-    the rheobase ``V_th / R`` and zero below it (chapter 4).
-
-    Example:
-        >>> analytic_firing_rate_hz(torch.tensor([0.0, 1e-9])).round()
-        tensor([ 0., 98.])
-    """
-    drive_v = torch.as_tensor(current_a, dtype=torch.float64) * resistance_ohm
-    above = drive_v > threshold_v
-    safe = torch.where(above, drive_v, torch.full_like(drive_v, 2 * threshold_v))
-    rate = 1.0 / (tau_s * torch.log(safe / (safe - threshold_v)))
-    return torch.where(above, rate, torch.zeros_like(rate))
-
-
-def simulate_lif(
-    current_a: torch.Tensor,
-    duration_s: float = 0.5,
-    dt_s: float = 1e-4,
-    tau_s: float = 0.02,
-    resistance_ohm: float = 5e7,
-    threshold_v: float = 0.02,
-    reset_mechanism: str = "zero",
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Membrane voltage and spikes of snntorch LIF neurons under constant currents.
-
-    One neuron per entry of ``current_a``.  The discrete membrane is the exact
-    solution of the RC equation over a step: ``V[t+1] = beta V[t] + (1 - beta)
-    R I`` with ``beta = exp(-dt / tau)`` (chapter 4).
-
-    Returns:
-        ``(membrane_v, spikes)``, each of shape ``(steps, len(current_a))``.
-    """
-    current = torch.as_tensor(current_a, dtype=torch.float32).reshape(-1)
-    beta = math.exp(-dt_s / tau_s)
-    neuron = snn.Leaky(
-        beta=beta, threshold=threshold_v, reset_mechanism=reset_mechanism
-    )
-    neuron.reset_mem()
-    drive = (1.0 - beta) * resistance_ohm * current
-    mem = torch.zeros_like(drive)
-    trace, spikes = [], []
-    with torch.no_grad():
-        for _ in range(round(duration_s / dt_s)):
-            spk, mem = neuron(drive, mem)
-            trace.append(mem)
-            spikes.append(spk)
-    return torch.stack(trace), torch.stack(spikes)
-
-
-def firing_rate_hz(
-    current_a: torch.Tensor, duration_s: float = 0.5, **lif
-) -> torch.Tensor:
-    """Simulated firing rate (spikes per second) for each constant current (ch. 4).
-
-    Keyword arguments go to :func:`simulate_lif`.
-
-    Example:
-        >>> firing_rate_hz(torch.tensor([0.0, 1e-9])).round()
-        tensor([ 0., 98.])
-    """
-    _, spikes = simulate_lif(current_a, duration_s=duration_s, **lif)
-    return spikes.sum(dim=0) / duration_s
 
 
 # ----------------------------------------------------- chapter 5: conversion
