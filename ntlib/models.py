@@ -35,7 +35,7 @@ def build_cnn(
 
     ``conv(width) - relu - [pool] - conv(2 width) - relu - [pool] - flatten -
     linear(4 width) - relu - linear(num_classes)``.  A 2x2 average pooling
-    follows a convolution only while the image is 16 pixels or wider, so 8x8
+    follows a convolution only while the image is 12 pixels or wider, so 8x8
     digits keep their resolution and 28x28 images end at 7x7.
 
     Args:
@@ -58,7 +58,7 @@ def build_cnn(
     in_ch = channels
     for out_ch in (width, 2 * width):
         layers += [nn.Conv2d(in_ch, out_ch, 3, padding=1), nn.ReLU()]
-        if height >= 16 and width_px >= 16:
+        if height >= 12 and width_px >= 12:
             layers.append(nn.AvgPool2d(2))
             height, width_px = height // 2, width_px // 2
         in_ch = out_ch

@@ -1,0 +1,111 @@
+"""Transfer tasks: the digits default, the task changes, torchvision files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from ntlib.data import (
+    DATASETS,
+    TASKS,
+    apply_change,
+    check_classes,
+    load_task,
+    make_task,
+)
+
+
+def test_digits_noise_shapes_and_ranges():
+    task = load_task("digits", "noise")
+    assert task.input_shape == (1, 8, 8)
+    assert task.num_classes == 10
+    x, y = task.target_train.tensors
+    assert x.dtype == torch.float32 and y.dtype == torch.int64
+    assert x.shape[1:] == (1, 8, 8)
+    assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0
+    # 1797 digits, 30 % held out, stratified
+    assert len(task.source_train) + len(task.source_test) == 1797
+    assert len(task.source_test) == 540
+    from sklearn.datasets import load_digits
+
+    whole = np.bincount(load_digits().target)
+    counts = torch.bincount(task.source_test.tensors[1]).numpy()
+    assert np.abs(counts - 0.3 * whole).max() <= 1
+
+
+def test_split_is_fixed_and_noise_follows_seed():
+    a, b = load_task("digits", "noise", seed=0), load_task("digits", "noise", seed=0)
+    c = load_task("digits", "noise", seed=1)
+    assert torch.equal(a.source_test.tensors[0], c.source_test.tensors[0])
+    assert torch.equal(a.target_train.tensors[0], b.target_train.tensors[0])
+    assert not torch.equal(a.target_train.tensors[0], c.target_train.tensors[0])
+
+
+def test_class_split_remaps_labels():
+    task = load_task("digits", "class-split")
+    assert task.num_classes == 5
+    for split in (task.source_train, task.target_train, task.target_test):
+        assert set(split.tensors[1].tolist()) == {0, 1, 2, 3, 4}
+    # target images are the digits 5-9: none of them equals a source image
+    src = {bytes(v.numpy().tobytes()) for v in task.source_train.tensors[0]}
+    assert not any(bytes(v.numpy().tobytes()) in src for v in task.target_train.tensors[0])
+
+
+def test_changes():
+    x = np.random.default_rng(0).random((4, 1, 8, 8)).astype(np.float32)
+    np.testing.assert_allclose(apply_change(x, "invert"), 1.0 - x)
+    noisy = apply_change(x, "noise")
+    assert noisy.min() >= 0 and noisy.max() <= 1 and not np.allclose(noisy, x)
+    img = np.zeros((1, 1, 9, 9), dtype=np.float32)
+    img[0, 0, 4, :] = 1.0  # a horizontal bar turns away from horizontal
+    rotated = apply_change(img, "rotate")[0, 0]
+    assert rotated[4].sum() < 0.8 * img[0, 0, 4].sum()
+    assert rotated[2, 6] + rotated[6, 2] > 0.3
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "message"),
+    [((0, 1, 2), (2, 3, 4), "overlap in \\[2\\]"), ((0, 1), (8, 12), "out of range")],
+)
+def test_bad_classes(source, target, message):
+    with pytest.raises(ValueError, match=message):
+        check_classes(source, target, 10)
+    x = np.zeros((20, 1, 4, 4), dtype=np.float32)
+    y = np.arange(20) % 10
+    with pytest.raises(ValueError, match=message):
+        make_task(x, y, x, y, "class-split", source_classes=source, target_classes=target)
+
+
+def test_unknown_names_list_the_valid_ones():
+    with pytest.raises(ValueError, match="valid names are: digits, mnist"):
+        load_task("imagenet", "noise")
+    with pytest.raises(ValueError, match="class-split, noise, invert, rotate"):
+        load_task("digits", "blur")
+    assert "digits" in DATASETS and "rotate" in TASKS
+
+
+def test_missing_files_offline_name_them_and_the_flag(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train-images-idx3-ubyte.*--download"):
+        load_task("mnist", "noise", data_dir=str(tmp_path))
+
+
+def _write_idx(path, array: np.ndarray) -> None:
+    code = 0x08  # unsigned byte
+    header = bytes([0, 0, code, array.ndim])
+    dims = b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    path.write_bytes(header + dims + array.astype(np.uint8).tobytes())
+
+
+def test_reads_mnist_layout_from_tiny_files(tmp_path):
+    raw = tmp_path / "KMNIST" / "raw"
+    raw.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 40), ("t10k", 20)):
+        _write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 6, 6)))
+        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", np.arange(n) % 10)
+    task = load_task("kmnist", "class-split", data_dir=str(tmp_path))
+    assert task.input_shape == (1, 6, 6)
+    assert len(task.source_train) == 20 and len(task.target_test) == 10
+    x = task.source_train.tensors[0]
+    assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0 and float(x.max()) > 0.9

@@ -1,0 +1,107 @@
+"""Neuromodulatory tuning: frozen weights, exact counts, each method's trainables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from ntlib.data import make_task
+from ntlib.models import build_cnn
+from ntlib.train import evaluate, fit, mean_std
+from ntlib.tuning import (
+    ModulatoryBias,
+    fold_modulatory_biases,
+    nt_param_count,
+    prepare,
+    total_params,
+    trainable_params,
+)
+
+SHAPE = (1, 8, 8)
+
+
+def _net(width: int = 4) -> nn.Sequential:
+    torch.manual_seed(0)
+    return build_cnn(SHAPE, 10, width=width)
+
+
+def test_trainable_counts_equal_neuron_counts():
+    net = _net(4)  # conv 4 ch, conv 8 ch, linear 16, linear 10
+    assert trainable_params(prepare(net, "nt", "channel", SHAPE)) == 4 + 8 + 16 + 10
+    unit = 4 * 64 + 8 * 64 + 16 + 10  # one per neuron: convs keep 8x8
+    assert trainable_params(prepare(net, "nt", "unit", SHAPE)) == unit
+    head = 16 * 10 + 10
+    assert trainable_params(prepare(net, "linear")) == head
+    assert trainable_params(prepare(net, "nt-head", "channel", SHAPE)) == 4 + 8 + 16 + head
+    assert trainable_params(prepare(net, "tft")) == total_params(net)
+    assert nt_param_count(net, "channel") == 38
+    assert nt_param_count(net, "unit", SHAPE) == unit
+
+
+def test_biases_follow_every_conv_and_linear():
+    tuned = prepare(_net(), "nt", "channel", SHAPE)
+    layers = list(tuned)
+    for i, layer in enumerate(layers):
+        if isinstance(layer, nn.Conv2d | nn.Linear):
+            assert isinstance(layers[i + 1], ModulatoryBias)
+    names = [n for n, p in tuned.named_parameters() if p.requires_grad]
+    assert names and all(n.endswith("modulatory_bias") for n in names)
+
+
+def test_prepare_copies_and_starts_from_the_same_function():
+    net = _net()
+    x = torch.rand(5, *SHAPE)
+    for method in ("nt", "nt-head", "linear", "tft"):
+        tuned = prepare(net, method, "unit", SHAPE)
+        assert torch.allclose(tuned(x), net(x))
+        assert all(p.requires_grad for p in net.parameters())  # original untouched
+
+
+def test_nt_training_leaves_frozen_weights_bit_identical():
+    rng = np.random.default_rng(0)
+    x = rng.random((64, *SHAPE)).astype(np.float32)
+    y = (np.arange(64) % 10).astype(np.int64)
+    task = make_task(x, y, x, y, "noise")
+    net = _net()
+    for granularity in ("channel", "unit"):
+        tuned = prepare(net, "nt", granularity, SHAPE)
+        before = {n: p.detach().clone() for n, p in tuned.named_parameters()}
+        fit(tuned, task.target_train, epochs=3, lr=0.05, progress=False)
+        changed = [
+            n for n, p in tuned.named_parameters() if not torch.equal(p, before[n])
+        ]
+        assert changed and all(n.endswith("modulatory_bias") for n in changed)
+    # the frozen copy of the pretrained weights equals the source bit for bit
+    for a, b in zip(net.parameters(), [p for n, p in tuned.named_parameters()
+                                       if not n.endswith("modulatory_bias")],
+                    strict=True):
+        assert torch.equal(a, b)
+    assert 0.0 <= evaluate(tuned, task.target_test) <= 1.0
+
+
+def test_fold_keeps_the_function():
+    tuned = prepare(_net(), "nt", "channel", SHAPE)
+    with torch.no_grad():
+        for m in tuned.modules():
+            if isinstance(m, ModulatoryBias):
+                m.modulatory_bias.normal_()
+    folded = fold_modulatory_biases(tuned)
+    assert not any(isinstance(m, ModulatoryBias) for m in folded)
+    x = torch.rand(3, *SHAPE)
+    assert torch.allclose(folded(x), tuned(x), atol=1e-5)
+    with pytest.raises(ValueError, match="per-unit"):
+        fold_modulatory_biases(prepare(_net(), "nt", "unit", SHAPE))
+
+
+def test_bad_names():
+    with pytest.raises(ValueError, match="nt, nt-head, linear, tft"):
+        prepare(_net(), "bitfit")
+    with pytest.raises(ValueError, match="channel, unit"):
+        prepare(_net(), "nt", "layer", SHAPE)
+
+
+def test_mean_std():
+    assert mean_std([1.0, 2.0, 3.0]) == (2.0, 1.0)
+    assert mean_std([0.5]) == (0.5, 0.0)
