@@ -165,6 +165,8 @@ class SimulationRecord:
     outputs: dict[int, torch.Tensor] = field(default_factory=dict)
     spikes: dict[int, torch.Tensor] = field(default_factory=dict)
     synaptic_ops: dict[int, torch.Tensor] = field(default_factory=dict)
+    #: spike count of every neuron, one tensor per spiking layer (if recorded)
+    layer_counts: dict[int, list[torch.Tensor]] = field(default_factory=dict)
 
 
 class SpikingNetwork(nn.Module):
@@ -229,13 +231,15 @@ class SpikingNetwork(nn.Module):
         timesteps: int | Sequence[int],
         coding: str = "direct",
         generator: torch.Generator | None = None,
+        record_layers: bool = False,
     ) -> SimulationRecord:
         """Run ``max(timesteps)`` steps from rest; record outputs at each checkpoint.
 
         Every neuron is reset with its own ``reset_mem()`` and started at
         ``initial_membrane`` times its threshold, so the same input gives the
         same output twice in a row.  Outputs are the mean over time of the
-        last layer; spikes and synaptic operations are per sample.
+        last layer; spikes and synaptic operations are per sample.  With
+        ``record_layers`` the spike count of every neuron is kept too.
         """
         _check_choice("coding", coding, CODINGS)
         checkpoints = check_timesteps(timesteps)
@@ -245,6 +249,7 @@ class SpikingNetwork(nn.Module):
         spikes = torch.zeros(batch)
         synops = torch.zeros(batch)
         neurons = self.neurons()
+        counts = [0.0] * len(neurons)
         for neuron in neurons:
             neuron.reset_mem()
         for step in range(1, checkpoints[-1] + 1):
@@ -262,6 +267,8 @@ class SpikingNetwork(nn.Module):
                             torch.full_like(h, self.initial_membrane) * module.threshold
                         )
                     h, _ = module(h, mem)
+                    if record_layers:
+                        counts[source - 1] = counts[source - 1] + h.detach()
                     spikes = spikes + h.detach().flatten(1).sum(1)
                     synops = synops + (h.detach() * self._fan_outs[source]).flatten(
                         1
@@ -274,6 +281,8 @@ class SpikingNetwork(nn.Module):
                 record.outputs[step] = total / step
                 record.spikes[step] = spikes.clone()
                 record.synaptic_ops[step] = synops.clone()
+                if record_layers:
+                    record.layer_counts[step] = [c.clone() for c in counts]
         for neuron in neurons:  # drop the batch-sized state held by each neuron
             neuron.mem = torch.zeros(0)
         return record

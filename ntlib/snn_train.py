@@ -103,17 +103,26 @@ def snn_accuracy(
 
 @dataclass(frozen=True)
 class SpikingTransfer:
-    """One tuning run of a spiking network on a target task (chapter 6)."""
+    """One tuning run of a spiking network on a target task (chapter 6).
+
+    Field names follow the ``transfer`` command's; accuracies are fractions.
+    ``target_test_acc_before`` is the untuned spiking network's,
+    ``ann_target_test_acc`` the tuned deep network's (``convert`` mode only).
+    """
 
     method: str
     mode: str
+    granularity: str
+    seed: int
     timesteps: int
+    epochs: int
+    lr: float
     trainable_params: int
     total_params: int
-    source_acc: float
-    target_acc_before: float
-    target_acc: float
-    ann_target_acc: float | None
+    source_test_acc: float
+    target_test_acc_before: float
+    target_test_acc: float
+    ann_target_test_acc: float | None
     spikes_per_inference: float
     synaptic_ops_per_inference: float
     train_seconds: float
@@ -128,7 +137,7 @@ def tune_spiking(
     method: str = "nt",
     mode: str = "surrogate",
     timesteps: int = 16,
-    epochs: int = 5,
+    epochs: int = 4,
     lr: float | None = None,
     granularity: str = "channel",
     norm: str = "p99.9",
@@ -158,46 +167,54 @@ def tune_spiking(
     (timesteps,) = check_timesteps(int(timesteps))
     torch.manual_seed(seed)
     tuned = prepare(source_model, method, granularity, task.input_shape)
+    spike_grad = surrogate.atan() if mode == "surrogate" else None
+    network = convert(tuned, task.target_train, norm, spike_grad=spike_grad)
+    before = snn_accuracy(network, task.target_test, timesteps)
     ann_target_acc = None
     start = time.perf_counter()
     if mode == "convert":
+        lr = lr or DEFAULT_LR[method]
         if epochs > 0:
             fit(
                 tuned,
                 task.target_train,
                 epochs,
-                lr=lr or DEFAULT_LR[method],
+                lr=lr,
                 batch_size=batch_size,
                 seed=seed,
                 progress=progress,
             )
         ann_target_acc = evaluate(tuned, task.target_test)
-    spike_grad = surrogate.atan() if mode == "surrogate" else None
-    network = convert(tuned, task.target_train, norm, spike_grad=spike_grad)
-    before = snn_accuracy(network, task.target_test, timesteps)
-    if mode == "surrogate" and epochs > 0:
-        fit_snn(
-            network,
-            task.target_train,
-            timesteps,
-            epochs,
-            lr=lr or DEFAULT_SNN_LR[method],
-            batch_size=batch_size,
-            seed=seed,
-            progress=progress,
-        )
+        network = convert(tuned, task.target_train, norm)
+    else:
+        lr = lr or DEFAULT_SNN_LR[method]
+        if epochs > 0:
+            fit_snn(
+                network,
+                task.target_train,
+                timesteps,
+                epochs,
+                lr=lr,
+                batch_size=batch_size,
+                seed=seed,
+                progress=progress,
+            )
     seconds = time.perf_counter() - start
     result = evaluate_snn(network, task.target_test, [timesteps])
     return SpikingTransfer(
         method=method,
         mode=mode,
+        granularity=granularity,
+        seed=seed,
         timesteps=timesteps,
+        epochs=epochs,
+        lr=float(lr),
         trainable_params=trainable_params(tuned),
         total_params=sum(p.numel() for p in tuned.parameters()),
-        source_acc=snn_accuracy(network, task.source_test, timesteps),
-        target_acc_before=before,
-        target_acc=result.accuracy[timesteps],
-        ann_target_acc=ann_target_acc,
+        source_test_acc=evaluate(source_model, task.source_test),
+        target_test_acc_before=before,
+        target_test_acc=result.accuracy[timesteps],
+        ann_target_test_acc=ann_target_acc,
         spikes_per_inference=result.spikes_per_inference[timesteps],
         synaptic_ops_per_inference=result.synaptic_ops_per_inference[timesteps],
         train_seconds=seconds,
@@ -228,5 +245,5 @@ def compare_spiking(
             run = tune_spiking(
                 source_model, task, method, mode, epochs=n, seed=seed, **options
             )
-            rows.append({"task": task.task, "seed": seed, **run.as_dict()})
+            rows.append({"task": task.task, **run.as_dict()})
     return rows

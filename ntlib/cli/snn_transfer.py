@@ -52,11 +52,9 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.json,
     )
     result = {
-        "dataset": args.dataset,
-        "task": args.task,
-        "granularity": args.granularity,
-        "seed": args.seed,
-        "epochs": epochs,
+        "dataset": task.dataset,
+        "task": task.task,
+        "width": args.width,
         **run_.as_dict(),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
