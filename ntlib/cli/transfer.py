@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+import torch
+
 from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
 from ntlib.data import DATASETS, TASKS, load_task
 from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH
@@ -25,12 +27,16 @@ def _choice(kind: str, valid: tuple[str, ...]):
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.width < 1 or args.epochs < 1 or args.pretrain_epochs < 1 or args.seed < 0:
+    if min(args.width, args.epochs, args.pretrain_epochs, args.threads) < 1 or (
+        args.seed < 0
+    ):
         raise ValueError(
-            "--width, --epochs and --pretrain-epochs must be positive and --seed "
-            f"non-negative, got width={args.width}, epochs={args.epochs}, "
-            f"pretrain_epochs={args.pretrain_epochs}, seed={args.seed}"
+            "--width, --epochs, --pretrain-epochs and --threads must be positive "
+            f"and --seed non-negative, got width={args.width}, epochs={args.epochs}"
+            f", pretrain_epochs={args.pretrain_epochs}, threads={args.threads}, "
+            f"seed={args.seed}"
         )
+    torch.set_num_threads(args.threads)
     task = load_task(args.dataset, args.task, args.data_dir, args.download)
     result = run_transfer(
         task,
@@ -88,5 +94,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the tuning run")
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="CPU threads for torch (default 1: fastest for these small networks)",
+    )
     add_json_flag(parser)
     parser.set_defaults(func=run)
