@@ -118,16 +118,17 @@ def plot_supply_sweep(rows: Sequence[dict[str, Any]]) -> Figure:
     return fig
 
 
-def _show_neuron(**kwargs: Any) -> None:
+def show_neuron(**kwargs: Any) -> None:
+    """Draw :func:`plot_neuron` and show it (the explorer's callback)."""
     plot_neuron(**kwargs)
     plt.show()
 
 
-def explorer() -> Any:
-    """The ipywidgets explorer of chapter 8: sliders over :func:`plot_neuron`.
+def explorer_controls() -> dict[str, Any]:
+    """The explorer's sliders, keyed by :func:`plot_neuron`'s arguments (chapter 8).
 
-    Sliders: synapse supply, bias supply (0 = off), weight code, input rate.
-    Each slider answers on release (``continuous_update=False``).
+    Synapse supply, bias supply (``off`` = 0 V), weight code and input rate;
+    each answers on release (``continuous_update=False``).
     """
     import ipywidgets as widgets
 
@@ -139,7 +140,7 @@ def explorer() -> Any:
         for v in np.arange(bias_low, bias_high + step_v / 2, step_v)
     ]
     style = {"description_width": "initial"}
-    controls = {
+    return {
         "supply_v": widgets.FloatSlider(
             value=1.0,
             min=syn_low,
@@ -174,4 +175,87 @@ def explorer() -> Any:
             style=style,
         ),
     }
-    return widgets.interactive(_show_neuron, **controls)
+
+
+def explorer() -> Any:
+    """The explorer of chapter 8: ``ipywidgets.interactive`` over :func:`show_neuron`."""
+    import ipywidgets as widgets
+
+    return widgets.interactive(show_neuron, **explorer_controls())
+
+
+def plot_schematic() -> Figure:
+    """A schematic-style block figure of the neuron and its power domains (chapter 7)."""
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 5)
+    ax.axis("off")
+
+    def box(x: float, y: float, w: float, h: float, text: str, colour: str) -> None:
+        ax.add_patch(
+            FancyBboxPatch(
+                (x, y),
+                w,
+                h,
+                boxstyle="round,pad=0.05",
+                fc=colour,
+                ec="black",
+                alpha=0.25,
+                lw=1.2,
+            )
+        )
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8.5)
+
+    def arrow(x0: float, y0: float, x1: float, y1: float, text: str = "") -> None:
+        ax.add_patch(
+            FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12)
+        )
+        if text:
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.12, text, ha="center", fontsize=8)
+
+    box(
+        0.2,
+        2.6,
+        2.6,
+        2.2,
+        "synapse power domain\n(supply = neuromodulation)\n\nPMOS sources x1 x2 x4\n"
+        "NMOS sinks x1 x2 x4\nswitched by input spike\nand 3-bit weight code",
+        DOMAIN_COLOURS["synapse"],
+    )
+    box(
+        0.2,
+        0.3,
+        2.6,
+        1.6,
+        "bias power domain\n(NT bias)\n\nPMOS source, always on",
+        DOMAIN_COLOURS["bias"],
+    )
+    box(
+        3.9, 1.5, 1.9, 2.0, "membrane\n\nCm 10 pF\nRleak 50 MOhm\n(node mem)", "#edae49"
+    )
+    box(
+        6.7,
+        2.6,
+        3.0,
+        2.2,
+        "neuron power domain (1.2 V)\n\ncomparator: two inverters\n"
+        "feedback Cfb 2 pF (hysteresis)\n-> spike output",
+        DOMAIN_COLOURS["neuron"],
+    )
+    box(
+        6.7,
+        0.3,
+        3.0,
+        1.6,
+        "reset + refractory\nnode ref: Cref 1 pF, Rref 20 MOhm\nholds mem at 0 V",
+        DOMAIN_COLOURS["neuron"],
+    )
+    arrow(2.8, 3.6, 3.9, 2.9, "+/- I")
+    arrow(2.8, 1.1, 3.9, 2.0, "I_bias")
+    arrow(5.8, 2.9, 6.7, 3.6, "V_mem")
+    arrow(8.2, 2.6, 8.2, 1.9, "spike")
+    arrow(6.7, 1.1, 5.8, 2.0, "reset")
+    ax.text(0.2, 0.0, "input spikes (digital)", fontsize=8, color="#5c5c5c")
+    return fig

@@ -174,3 +174,38 @@ def bias_to_supply_v(
     volts = np.interp(needed_a, source_current_a, supply_v)
     # Below the smallest tabulated current the domain is switched off (0 V).
     return np.where(needed_a < low, 0.0, volts)
+
+
+def fit_circuit(
+    currents_a: np.ndarray | None = None,
+    step_current_a: float = 5e-9,
+) -> LifFit:
+    """Simulate the neuron and fit the LIF model to it (chapter 7's recipe).
+
+    ``C`` and ``R`` from the membrane's response to a subthreshold current step
+    (3 ms), then ``V_th`` and ``t_ref`` from the firing rate at each of
+    ``currents_a`` (default 20-300 nA), with the synapse silent (code 0).
+    """
+    from ntlib.circuits.measure import firing_rate_hz
+    from ntlib.circuits.neuron import NeuronParams
+    from ntlib.circuits.simulate import simulate_neuron
+
+    if currents_a is None:
+        currents_a = np.array([20e-9, 30e-9, 50e-9, 80e-9, 120e-9, 200e-9, 300e-9])
+    step = simulate_neuron(
+        NeuronParams(weight_code=0, input_current_a=step_current_a, duration_s=3e-3)
+    )
+    capacitance_f, leak_ohm = fit_membrane(step.time_s, step.membrane_v, step_current_a)
+    rates = np.array(
+        [
+            firing_rate_hz(
+                simulate_neuron(
+                    NeuronParams(
+                        weight_code=0, input_current_a=float(i), duration_s=2e-3
+                    )
+                )
+            )
+            for i in currents_a
+        ]
+    )
+    return fit_lif(np.asarray(currents_a), rates, capacitance_f, leak_ohm)

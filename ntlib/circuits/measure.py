@@ -67,7 +67,8 @@ def summarize(run: Transient) -> dict[str, Any]:
     Keys: ``supply_v``, ``weight_code``, ``input_rate_hz``, ``bias_supply_v``,
     ``duration_s``, ``spike_count``, ``firing_rate_hz``, ``power_w`` (total),
     ``power_w_by_domain``, ``energy_per_spike_j`` (total energy over the window
-    divided by the spikes; ``None`` without spikes),
+    divided by the spikes; ``None`` without spikes), ``neuron_energy_per_spike_j``
+    (the neuron domain's energy alone, per spike),
     ``energy_per_synaptic_event_j`` (synapse-domain energy per input spike;
     ``None`` when the weight code is 0) and ``sim_seconds``.
     """
@@ -88,6 +89,11 @@ def summarize(run: Transient) -> dict[str, Any]:
         "power_w": total_w,
         "power_w_by_domain": by_domain,
         "energy_per_spike_j": energy_j / spikes.size if spikes.size else None,
+        "neuron_energy_per_spike_j": (
+            by_domain["neuron"] * params.duration_s / spikes.size
+            if spikes.size
+            else None
+        ),
         "energy_per_synaptic_event_j": (
             by_domain["synapse"] * params.duration_s / events
             if params.weight_code != 0 and events
@@ -97,8 +103,11 @@ def summarize(run: Transient) -> dict[str, Any]:
     }
 
 
-def _simulate_and_summarize(params: NeuronParams) -> dict[str, Any]:
-    return summarize(simulate_neuron(params, timeout_s=DEFAULT_TIMEOUT_S))
+def _simulate_and_summarize(
+    item: tuple[NeuronParams, float | None],
+) -> dict[str, Any]:
+    params, timeout_s = item
+    return summarize(simulate_neuron(params, timeout_s=timeout_s))
 
 
 def sweep_supply(
@@ -109,12 +118,14 @@ def sweep_supply(
     bias_supply_v: float = 0.0,
     duration_s: float = 1e-3,
     processes: int = 1,
+    timeout_s: float | None = DEFAULT_TIMEOUT_S,
 ) -> list[dict[str, Any]]:
     """One simulation per synapse supply voltage; a summary of each (chapter 8).
 
     All parameters are checked before any simulation starts.  ``processes > 1``
     runs the simulations in worker processes (ngspice is one instance per
-    process).
+    process); ``timeout_s`` is each simulation's wall-clock limit (see
+    :data:`ntlib.circuits.simulate.DEFAULT_TIMEOUT_S`).
 
     Example:
         >>> rows = sweep_supply([0.8, 1.2])  # doctest: +SKIP
@@ -131,4 +142,5 @@ def sweep_supply(
         )
         for v in supply_v
     ]
-    return map_processes(_simulate_and_summarize, all_params, processes)
+    items = [(params, timeout_s) for params in all_params]
+    return map_processes(_simulate_and_summarize, items, processes)

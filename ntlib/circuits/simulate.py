@@ -26,8 +26,14 @@ from ntlib.system import require_ngspice
 
 logger = logging.getLogger(__name__)
 
-#: Default wall-clock limit of one analysis, in seconds.
-DEFAULT_TIMEOUT_S = 20.0
+#: Default wall-clock limit of one analysis, in seconds, or ``None``: run in
+#: the calling thread and rely on ngspice's own bounds (it aborts a transient
+#: whose time step collapses, "timestep too small", and the result is then
+#: checked for completeness).  A number runs ngspice in its background thread
+#: and halts it past the limit; inside a Jupyter kernel with widgets that
+#: background thread has been seen to stall the kernel, so the library's
+#: default is the calling thread and the command line sets a limit.
+DEFAULT_TIMEOUT_S: float | None = None
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -79,7 +85,7 @@ def ngspice_instance() -> Any:
 
 
 def run_netlist(
-    netlist: str, *, describe: str, timeout_s: float = DEFAULT_TIMEOUT_S
+    netlist: str, *, describe: str, timeout_s: float | None = DEFAULT_TIMEOUT_S
 ) -> dict[str, np.ndarray]:
     """Run the analysis in ``netlist``; return every vector as a float array.
 
@@ -87,7 +93,7 @@ def run_netlist(
         netlist: a complete netlist with one analysis line (``.tran``, ``.dc``).
         describe: the parameters in words, named in any error.
         timeout_s: wall-clock limit; past it the run is halted and an error
-            raised, never a hang.
+            raised, never a hang.  ``None`` runs in the calling thread.
 
     Returns:
         ``{vector name: values}``, e.g. ``"time"``, ``"mem"``, ``"vsyn#branch"``.
@@ -105,26 +111,10 @@ def run_netlist(
         raise SimulationError(
             f"ngspice rejected the netlist ({describe}): {error}"
         ) from error
-    finished = _ngspice_class().finished
-    finished.clear()
-    try:
-        ngspice.exec_command("bg_run")
-    except Exception as error:
-        _cleanup(ngspice)
-        raise SimulationError(
-            f"ngspice failed to start ({describe}): {error}"
-        ) from error
-    if not finished.wait(timeout_s):
-        try:
-            ngspice.exec_command("bg_halt")
-        except Exception:  # noqa: BLE001 (PySpice flags ngspice's halt notice)
-            logger.debug("ngspice reported on bg_halt")
-        finished.wait(5.0)
-        _cleanup(ngspice)
-        raise SimulationError(
-            f"simulation did not finish within {timeout_s:g} s ({describe}); "
-            "shorten duration_s or check the parameters"
-        )
+    if timeout_s is None:
+        _run_in_foreground(ngspice, describe)
+    else:
+        _run_with_guard(ngspice, describe, timeout_s)
     stderr = ngspice.stderr
     try:
         plot_name = ngspice.last_plot
@@ -146,6 +136,39 @@ def run_netlist(
     if not all(np.isfinite(v).all() for v in vectors.values()):
         raise SimulationError(f"ngspice returned non-finite values ({describe})")
     return vectors
+
+
+def _run_in_foreground(ngspice: Any, describe: str) -> None:
+    try:
+        ngspice.exec_command("run")
+    except Exception as error:
+        _cleanup(ngspice)
+        raise SimulationError(
+            f"ngspice failed ({describe}): {error}; {ngspice.stderr.strip()[:300]}"
+        ) from error
+
+
+def _run_with_guard(ngspice: Any, describe: str, timeout_s: float) -> None:
+    finished = _ngspice_class().finished
+    finished.clear()
+    try:
+        ngspice.exec_command("bg_run")
+    except Exception as error:
+        _cleanup(ngspice)
+        raise SimulationError(
+            f"ngspice failed to start ({describe}): {error}"
+        ) from error
+    if not finished.wait(timeout_s):
+        try:
+            ngspice.exec_command("bg_halt")
+        except Exception:  # noqa: BLE001 (PySpice flags ngspice's halt notice)
+            logger.debug("ngspice reported on bg_halt")
+        finished.wait(5.0)
+        _cleanup(ngspice)
+        raise SimulationError(
+            f"simulation did not finish within {timeout_s:g} s ({describe}); "
+            "shorten duration_s or check the parameters"
+        )
 
 
 def _cleanup(ngspice: Any) -> None:
@@ -218,7 +241,7 @@ class Transient:
 
 
 def simulate_neuron(
-    params: Any = None, timeout_s: float = DEFAULT_TIMEOUT_S
+    params: Any = None, timeout_s: float | None = DEFAULT_TIMEOUT_S
 ) -> Transient:
     """Simulate one transient of the analog neuron (chapter 7).
 
@@ -254,7 +277,7 @@ def source_current_a(
     kind: str,
     supply_v: Sequence[float] | np.ndarray,
     membrane_v: float = 0.3,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
+    timeout_s: float | None = DEFAULT_TIMEOUT_S,
 ) -> np.ndarray:
     """Current of one unit source (multiplier 1) against its supply (chapter 8).
 

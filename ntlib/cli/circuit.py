@@ -29,6 +29,8 @@ def run(args: argparse.Namespace) -> int:
     from ntlib.system import require_ngspice
 
     voltages = parse_voltages(args.supply_v)
+    if args.timeout_s <= 0:
+        raise ValueError(f"--timeout-s must be positive; got {args.timeout_s}")
     if args.jobs < 1:
         raise ValueError(f"--jobs must be at least 1; got {args.jobs}")
     require_ngspice()
@@ -39,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
         bias_supply_v=args.bias_supply_v,
         duration_s=args.duration_s,
         processes=args.jobs,
+        timeout_s=args.timeout_s,
     )
     emit(rows, args.json)
     return 0
@@ -69,6 +72,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=1,
         help="worker processes (ngspice: one per process)",
+    )
+    parser.add_argument(
+        "--timeout-s",
+        type=float,
+        default=30.0,
+        help="wall-clock limit of each simulation (s); past it: an error, not a hang",
     )
     add_json_flag(parser)
     parser.set_defaults(func=run)
