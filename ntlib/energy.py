@@ -85,6 +85,49 @@ def digits_cnn_layers() -> list[Layer]:
     ]
 
 
+def layers_from_module(module: Any, input_shape: tuple[int, ...]) -> list[Layer]:
+    """Count MACs and neurons of each ``Conv2d`` and ``Linear`` in a torch module.
+
+    Runs one forward pass on zeros of ``(1, *input_shape)`` with hooks
+    (chapter 9 applies it to the book's CNN, ``ntlib.models.build_cnn``).
+    Pooling, activations and biases are counted as free.
+
+    Example:
+        >>> import torch
+        >>> net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(64, 10))
+        >>> [layer.macs for layer in layers_from_module(net, (1, 8, 8))]
+        [640]
+    """
+    import torch
+
+    layers: list[Layer] = []
+
+    def hook(mod: Any, inputs: Any, output: Any) -> None:
+        outputs = int(output[0].numel())
+        if isinstance(mod, torch.nn.Conv2d):
+            kh, kw = mod.kernel_size
+            fan_in = mod.in_channels // mod.groups * kh * kw
+            name = f"conv {mod.in_channels}->{mod.out_channels}, {kh}x{kw}"
+            name += f", out {tuple(output.shape[2:])}"
+        else:
+            fan_in = mod.in_features
+            name = f"dense {mod.in_features}->{mod.out_features}"
+        layers.append(Layer(name, outputs * fan_in, outputs))
+
+    handles = [
+        m.register_forward_hook(hook)
+        for m in module.modules()
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))
+    ]
+    try:
+        with torch.no_grad():
+            module(torch.zeros(1, *input_shape))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return layers
+
+
 def digital_energy_j(layers: Sequence[Layer], precision: str = "fp32") -> float:
     """Energy of one inference as MACs x (multiply + add) at ``precision``.
 

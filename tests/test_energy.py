@@ -12,6 +12,7 @@ from ntlib.energy import (
     dense_layer,
     digital_energy_j,
     digits_cnn_layers,
+    layers_from_module,
 )
 
 
@@ -40,3 +41,17 @@ def test_analog_energy_and_comparison() -> None:
     assert result["assumptions"]["supply"] == "1.0 V"
     with pytest.raises(ValueError):
         analog_energy_j(layers, 1e-13, 1e-11, -1.0, 1.0)
+
+
+def test_layers_from_module_counts_conv_and_dense() -> None:
+    torch = pytest.importorskip("torch")
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.AvgPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(64, 10),
+    )
+    layers = layers_from_module(net, (1, 8, 8))
+    assert [layer.macs for layer in layers] == [8 * 8 * 4 * 9, 640]
+    assert [layer.neurons for layer in layers] == [256, 10]
