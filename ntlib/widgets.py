@@ -43,8 +43,21 @@ def plot_neuron(
     )
     run = simulate_neuron(params)
     figures = summarize(run)
-    fig = plt.figure(figsize=(9, 4.6))
-    grid = fig.add_gridspec(3, 2, width_ratios=(3, 1), height_ratios=(3, 1, 1))
+    # A fixed layout: constrained layout would double the drawing time of a
+    # widget update.
+    fig = plt.figure(figsize=(9, 4.6), layout="none")
+    grid = fig.add_gridspec(
+        3,
+        2,
+        width_ratios=(3, 1),
+        height_ratios=(3, 1, 1),
+        left=0.1,
+        right=0.98,
+        bottom=0.11,
+        top=0.93,
+        wspace=0.35,
+        hspace=0.55,
+    )
     ax_mem = fig.add_subplot(grid[0, 0])
     ax_raster = fig.add_subplot(grid[1:, 0], sharex=ax_mem)
     ax_rate = fig.add_subplot(grid[0, 1])
