@@ -3,9 +3,10 @@
 ngspice's shared library is one global instance per process.  This module
 owns that instance: it silences PySpice's logger (PySpice 1.5 warns
 "Unsupported Ngspice version" for Debian's ngspice 39, which would reach
-stderr), runs each analysis in ngspice's background thread under a wall-clock
-guard, checks that the result is complete and finite, and removes the circuit
-afterwards, so a thousand simulations do not grow the process's memory.
+stderr), runs each analysis (in the calling thread, or under a wall-clock
+guard in ngspice's background thread when a ``timeout_s`` is given), checks
+that the result is complete and finite, and removes the circuit afterwards,
+so a thousand simulations do not grow the process's memory.
 
 Parallel sweeps run in separate processes (``ProcessPoolExecutor``), never
 threads.
