@@ -14,7 +14,6 @@ import numpy as np
 
 from ntlib.circuits import SYNAPSE_SUPPLY_RANGE_V, sweep_supply
 
-
 #: A step counts as rising only if the rate grows by more than this fraction
 #: (a float difference of a few hertz on a plateau is not a rise).
 RISE_MIN = 1e-3
@@ -24,7 +23,7 @@ def check(supply_v: np.ndarray) -> None:
     rows = sweep_supply(np.round(supply_v, 3), weight_code=7)
     rates = np.array([row["firing_rate_hz"] for row in rows])
     flat = [
-        (float(supply_v[i]), float(supply_v[i + 1]))
+        (round(float(supply_v[i]), 3), round(float(supply_v[i + 1]), 3))
         for i in range(len(rates) - 1)
         if rates[i + 1] <= rates[i] * (1 + RISE_MIN)
     ]
