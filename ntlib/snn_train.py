@@ -33,10 +33,13 @@ from ntlib.tuning import prepare, trainable_params
 
 #: How the supplemental biases reach the spiking network (chapter 6).
 SNN_MODES: tuple[str, ...] = ("convert", "surrogate")
-#: Surrogate training steps of the spiking network, per method (Adam).
+#: Adam's learning rate for surrogate training, per method.  The injected
+#: currents are the deep network's biases divided by the layer scales, and
+#: only a few epochs are affordable, so NT takes a larger step than in
+#: ``ntlib.train.DEFAULT_LR`` (chapter 6).
 DEFAULT_SNN_LR: dict[str, float] = {
-    "nt": 1e-2,
-    "nt-head": 1e-2,
+    "nt": 3e-2,
+    "nt-head": 3e-2,
     "linear": 1e-2,
     "tft": 1e-3,
 }
@@ -137,7 +140,7 @@ def tune_spiking(
     method: str = "nt",
     mode: str = "surrogate",
     timesteps: int = 16,
-    epochs: int = 4,
+    epochs: int = 8,
     lr: float | None = None,
     granularity: str = "channel",
     norm: str = "p99.9",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+import torch
+
 from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
 from ntlib.data import DATASETS, TASKS, load_task
 from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH, pretrained_source_model
@@ -28,6 +30,9 @@ def parse_timesteps(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {args.threads}")
+    torch.set_num_threads(args.threads)
     timesteps = parse_timesteps(args.timesteps)
     for name, value, valid in (
         ("norm", args.norm, NORMS),
@@ -127,5 +132,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
     parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads for torch (default 1: small networks gain nothing from "
+        "more, and lose much when the cores are shared)",
+    )
     add_json_flag(parser)
     parser.set_defaults(func=run)

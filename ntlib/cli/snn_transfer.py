@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+import torch
+
 from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
 from ntlib.cli.convert import add_data_options
 from ntlib.data import load_task
@@ -13,10 +15,13 @@ from ntlib.snn_train import SNN_MODES, tune_spiking
 from ntlib.tuning import GRANULARITIES, METHODS
 
 #: Default tuning epochs: deep-network epochs (convert) or spiking ones (surrogate).
-DEFAULT_SNN_EPOCHS = {"convert": 20, "surrogate": 4}
+DEFAULT_SNN_EPOCHS = {"convert": 15, "surrogate": 8}
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {args.threads}")
+    torch.set_num_threads(args.threads)
     if args.device != "cpu":
         raise ValueError(f"spiking runs use the CPU only, got --device {args.device}")
     if args.timesteps <= 0:
@@ -93,7 +98,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--timesteps",
         type=int,
         default=16,
-        help="time steps of the spiking network (default: 16)",
+        help="time steps of the spiking network (default: 8)",
     )
     parser.add_argument("--norm", choices=NORMS, default="p99.9")
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
@@ -101,7 +106,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--epochs",
         type=int,
         default=None,
-        help="tuning epochs (default: 20 for convert, 4 for surrogate)",
+        help="tuning epochs (default: 15 for convert, 8 for surrogate)",
     )
     parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
     parser.add_argument(
@@ -110,5 +115,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the tuning run")
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
     parser.add_argument("--device", default="cpu", help="cpu only for spiking runs")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads for torch (default 1: small networks gain nothing from "
+        "more, and lose much when the cores are shared)",
+    )
     add_json_flag(parser)
     parser.set_defaults(func=run)
