@@ -6,7 +6,9 @@ warm-up.  Memory: the peak resident memory reached while training (the
 process's peak is reset just before the first step through
 /proc/self/clear_refs), minus the memory resident just before it, so it counts
 what a step adds: gradients, optimiser state, activations saved for backward.
-On a CUDA device it reports torch.cuda.max_memory_allocated instead.
+On a CUDA device it reports torch.cuda.max_memory_allocated instead.  The
+``-lean`` rows train NT through ``ntlib.lean.lean_copy``, whose frozen layers
+keep no activations for backward.
 
     python benchmarks/bench_step.py                # CPU, 1 thread
     python benchmarks/bench_step.py --device cuda  # where a GPU exists
@@ -16,13 +18,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-CONFIGS = (("tft", "channel"), ("nt", "channel"), ("nt", "unit"))
+CONFIGS = (
+    ("tft", "channel", ""), ("nt", "channel", ""), ("nt", "unit", ""),
+    ("nt", "channel", "lean"), ("nt", "unit", "lean"),
+)
 
 
 def _rss_kb(field: str) -> int:
@@ -32,11 +38,12 @@ def _rss_kb(field: str) -> int:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def measure(method: str, granularity: str, batch: int, width: int, steps: int,
-            device: str) -> dict[str, float]:
+def measure(method: str, granularity: str, lean: bool, batch: int, width: int,
+            steps: int, device: str) -> dict[str, float]:
     import torch
     from torch import nn
 
+    from ntlib.lean import lean_copy
     from ntlib.models import build_cnn
     from ntlib.tuning import prepare, trainable_params
 
@@ -44,6 +51,8 @@ def measure(method: str, granularity: str, batch: int, width: int, steps: int,
     torch.manual_seed(0)
     shape = (1, 28, 28)
     model = prepare(build_cnn(shape, 10, width), method, granularity, shape)
+    if lean:
+        model = lean_copy(model)
     model.to(device).train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(params, lr=1e-3)
@@ -74,7 +83,8 @@ def measure(method: str, granularity: str, batch: int, width: int, steps: int,
             times.append(time.perf_counter() - start)
     peak = torch.cuda.max_memory_allocated() if cuda else _rss_kb("VmHWM") * 1024
     return {
-        "method": f"{method}-{granularity}" if method == "nt" else method,
+        "method": (f"{method}-{granularity}" if method == "nt" else method)
+        + ("-lean" if lean else ""),
         "batch": batch,
         "trainable_params": trainable_params(model),
         "step_seconds": statistics.median(times),
@@ -91,29 +101,33 @@ def main() -> None:
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        method, granularity, batch = args.one.split(":")
-        result = measure(method, granularity, int(batch), args.width, args.steps,
-                         args.device)
+        method, granularity, lean, batch = args.one.split(":")
+        result = measure(method, granularity, lean == "lean", int(batch), args.width,
+                         args.steps, args.device)
         print(json.dumps(result))
         return
     print(f"device={args.device} width={args.width} steps={args.steps} "
           "(28x28 CNN, random tensors)")
-    header = (f"{'batch':>5} {'method':>10} {'trainable':>9} {'step ms':>8} "
+    header = (f"{'batch':>5} {'method':>15} {'trainable':>9} {'step ms':>8} "
               f"{'mem MB':>7} {'time/TFT':>8} {'mem/TFT':>8}")
     print(header)
     for batch in (int(b) for b in args.batches.split(",")):
         rows = []
-        for method, granularity in CONFIGS:
+        for method, granularity, lean in CONFIGS:
             out = subprocess.run(
-                [sys.executable, __file__, "--one", f"{method}:{granularity}:{batch}",
+                [sys.executable, __file__, "--one",
+                 f"{method}:{granularity}:{lean}:{batch}",
                  "--width", str(args.width), "--steps", str(args.steps),
                  "--device", args.device],
                 check=True, capture_output=True, text=True,
+                # glibc returns freed blocks of 64 KiB and more to the system at
+                # once, so that resident memory follows the memory in use
+                env={**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"},
             ).stdout.strip().splitlines()[-1]
             rows.append(json.loads(out))
         tft = rows[0]
         for r in rows:
-            print(f"{r['batch']:>5} {r['method']:>10} {r['trainable_params']:>9} "
+            print(f"{r['batch']:>5} {r['method']:>15} {r['trainable_params']:>9} "
                   f"{1e3 * r['step_seconds']:>8.2f} {r['step_memory_mb']:>7.1f} "
                   f"{r['step_seconds'] / tft['step_seconds']:>8.2f} "
                   f"{r['step_memory_mb'] / tft['step_memory_mb']:>8.2f}")

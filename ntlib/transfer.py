@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from ntlib.data import TransferTask
+from ntlib.lean import lean_copy
 from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH, pretrained_source_model
 from ntlib.train import DEFAULT_BATCH_SIZE, DEFAULT_LR, evaluate, fit
 from ntlib.tuning import prepare, total_params, trainable_params
@@ -31,11 +32,13 @@ def tune(
     seed: int = 0,
     device: str = "cpu",
     progress: bool = False,
+    memory_lean: bool = False,
 ) -> tuple[nn.Sequential, dict[str, float | int | str]]:
     """Tune a copy of ``source_model`` on the target task with one method.
 
     ``source_model`` is left untouched.  ``lr`` defaults to the method's entry
-    in :data:`ntlib.train.DEFAULT_LR`.
+    in :data:`ntlib.train.DEFAULT_LR`.  ``memory_lean`` trains through
+    :func:`ntlib.lean.lean_copy` (same gradients, less memory).
 
     Returns:
         The tuned model and a dict with ``method``, ``granularity``, ``seed``,
@@ -46,7 +49,7 @@ def tune(
     torch.manual_seed(seed)
     model = prepare(source_model, method, granularity, task.input_shape)
     result = fit(
-        model,
+        lean_copy(model) if memory_lean else model,
         task.target_train,
         epochs,
         lr=lr,  # type: ignore[arg-type]
