@@ -28,7 +28,7 @@ def analytic_firing_rate_hz(
 
     Example:
         >>> analytic_firing_rate_hz(torch.tensor([0.0, 1e-9])).round()
-        tensor([ 0., 98.])
+        tensor([ 0., 98.], dtype=torch.float64)
     """
     drive_v = torch.as_tensor(current_a, dtype=torch.float64) * resistance_ohm
     above = drive_v > threshold_v
@@ -81,7 +81,7 @@ def firing_rate_hz(
 
     Example:
         >>> firing_rate_hz(torch.tensor([0.0, 1e-9])).round()
-        tensor([ 0., 98.])
+        tensor([ 0., 96.])
     """
     _, spikes = simulate_lif(current_a, duration_s=duration_s, **lif)
     return spikes.sum(dim=0) / duration_s

@@ -162,8 +162,8 @@ def tune_spiking(
         >>> task = load_task("digits", "noise")
         >>> run = tune_spiking(build_cnn(task.input_shape, 10, 4), task,
         ...                    timesteps=4, epochs=1)
-        >>> run.trainable_params
-        62
+        >>> run.trainable_params  # one current per channel: 4 + 8 + 16 + 10
+        38
     """
     if mode not in SNN_MODES:
         raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(SNN_MODES)}")
