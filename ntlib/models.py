@@ -46,7 +46,7 @@ def build_cnn(
     Example:
         >>> net = build_cnn((1, 8, 8), 10, width=16)
         >>> sum(p.numel() for p in net.parameters())
-        136650
+        136586
     """
     channels, height, width_px = (int(s) for s in input_shape)
     if width < 1 or num_classes < 1 or min(channels, height, width_px) < 1:
