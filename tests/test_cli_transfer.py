@@ -37,3 +37,13 @@ def test_missing_files_is_a_one_line_error(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert err.startswith("error: fashion-mnist files not found") and "--download" in err
+
+
+def test_cuda_without_a_gpu_is_a_one_line_error(capsys):
+    import pytest
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    assert main(["transfer", "--device", "cuda"]) == 2
+    assert "--device cpu" in capsys.readouterr().err

@@ -36,6 +36,11 @@ def run(args: argparse.Namespace) -> int:
             f", pretrain_epochs={args.pretrain_epochs}, threads={args.threads}, "
             f"seed={args.seed}"
         )
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(
+            f"--device {args.device} asked for, but torch sees no CUDA device "
+            "here; run with --device cpu (the default)"
+        )
     torch.set_num_threads(args.threads)
     task = load_task(args.dataset, args.task, args.data_dir, args.download)
     result = run_transfer(
