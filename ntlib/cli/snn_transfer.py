@@ -97,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--timesteps",
         type=int,
-        default=16,
+        default=8,
         help="time steps of the spiking network (default: 8)",
     )
     parser.add_argument("--norm", choices=NORMS, default="p99.9")
