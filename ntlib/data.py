@@ -23,7 +23,7 @@ target.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,8 @@ ROTATION_DEG = 30.0
 DIGITS_TEST_FRACTION = 0.3
 #: The fixed seed of every split, so that a split never depends on a run's seed.
 SPLIT_SEED = 0
+#: Fraction of the target training set held out to choose hyperparameters.
+VALIDATION_FRACTION = 0.2
 
 _MNIST_LIKE = {
     "mnist": ("MNIST", "MNIST"),
@@ -317,3 +319,57 @@ def load_task(
         arrays = load_torchvision_arrays(dataset, data_dir, download)
     logger.info("loaded %s: %d train, %d test", dataset, len(arrays[1]), len(arrays[3]))
     return make_task(*arrays, task=task, dataset=dataset, seed=seed)
+
+
+def validation_split(
+    dataset: TensorDataset,
+    fraction: float = VALIDATION_FRACTION,
+    seed: int = SPLIT_SEED,
+) -> tuple[TensorDataset, TensorDataset]:
+    """Split a labelled data set into ``(fit, validation)``, stratified by label.
+
+    ``fraction`` of the images (about ``fraction`` of each class) go to the
+    validation part, drawn from ``seed``; the rest is for training.  Choose
+    hyperparameters such as the learning rate on the validation part, never
+    on a test set (chapter 2).
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(
+            f"the validation fraction must lie strictly between 0 and 1, got "
+            f"{fraction}; 0.2 holds out a fifth"
+        )
+    from sklearn.model_selection import train_test_split
+
+    x, y = dataset.tensors[0], dataset.tensors[1]
+    index = np.arange(len(y))
+    try:
+        fit_index, val_index = train_test_split(
+            index, test_size=fraction, stratify=y.numpy(), random_state=seed
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"cannot hold out {fraction} of {len(y)} images stratified over "
+            f"{len(torch.unique(y))} classes ({error}); use a larger fraction "
+            "or more images"
+        ) from error
+    fit_index, val_index = np.sort(fit_index), np.sort(val_index)
+    return (
+        TensorDataset(x[fit_index], y[fit_index]),
+        TensorDataset(x[val_index], y[val_index]),
+    )
+
+
+def validation_task(
+    task: TransferTask,
+    fraction: float = VALIDATION_FRACTION,
+    seed: int = SPLIT_SEED,
+) -> TransferTask:
+    """``task`` with its target training set split into training and validation.
+
+    The returned task trains on the rest of ``target_train`` and its
+    ``target_test`` is the held-out validation part, so that any tuning
+    function scoring on ``target_test`` scores on validation data instead
+    (chapter 2).  The source splits are unchanged.
+    """
+    fit_part, val_part = validation_split(task.target_train, fraction, seed)
+    return replace(task, target_train=fit_part, target_test=val_part)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -13,6 +15,8 @@ from ntlib.data import (
     check_classes,
     load_task,
     make_task,
+    validation_split,
+    validation_task,
 )
 
 
@@ -109,3 +113,42 @@ def test_reads_mnist_layout_from_tiny_files(tmp_path):
     assert len(task.source_train) == 20 and len(task.target_test) == 10
     x = task.source_train.tensors[0]
     assert 0.0 <= float(x.min()) and float(x.max()) <= 1.0 and float(x.max()) > 0.9
+
+
+def test_validation_split_is_stratified_disjoint_and_fixed():
+    task = load_task("digits", "noise")
+    fit_part, val_part = validation_split(task.target_train, 0.2, seed=0)
+    x, y = task.target_train.tensors
+    assert len(fit_part) + len(val_part) == len(y)
+    assert len(val_part) == math.ceil(0.2 * len(y))  # as scikit-learn rounds
+    whole = torch.bincount(y).numpy()
+    counts = torch.bincount(val_part.tensors[1], minlength=10).numpy()
+    assert np.abs(counts - 0.2 * whole).max() <= 1
+    # every image lands in exactly one part (rows are unique in digits)
+    rows = {v.numpy().tobytes() for v in x}
+    fit_rows = {v.numpy().tobytes() for v in fit_part.tensors[0]}
+    val_rows = {v.numpy().tobytes() for v in val_part.tensors[0]}
+    assert not fit_rows & val_rows and fit_rows | val_rows == rows
+    again = validation_split(task.target_train, 0.2, seed=0)[1]
+    other = validation_split(task.target_train, 0.2, seed=1)[1]
+    assert torch.equal(again.tensors[0], val_part.tensors[0])
+    assert not torch.equal(other.tensors[0], val_part.tensors[0])
+
+
+def test_validation_task_scores_on_held_out_training_images():
+    task = load_task("digits", "class-split")
+    held = validation_task(task, 0.25)
+    assert len(held.target_train) + len(held.target_test) == len(task.target_train)
+    assert held.source_train is task.source_train
+    assert held.num_classes == task.num_classes
+    test_rows = {v.numpy().tobytes() for v in task.target_test.tensors[0]}
+    assert not any(v.numpy().tobytes() in test_rows for v in held.target_test.tensors[0])
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1])
+def test_validation_split_rejects_bad_fractions(fraction):
+    data = torch.utils.data.TensorDataset(torch.zeros(20, 1), torch.arange(20) % 2)
+    with pytest.raises(ValueError, match=f"strictly between 0 and 1, got {fraction}"):
+        validation_split(data, fraction)
+    with pytest.raises(ValueError, match="cannot hold out 0.05 of 20 images"):
+        validation_split(data, 0.05)
