@@ -19,12 +19,15 @@ def analytic_firing_rate_hz(
     tau_s: float = 0.02,
     resistance_ohm: float = 5e7,
     threshold_v: float = 0.02,
+    refractory_s: float = 0.0,
 ) -> torch.Tensor:
     """Firing rate of a leaky integrate-and-fire neuron under a constant current.
 
     The membrane ``tau dV/dt = -V + R I`` starts at rest (0 V) and is reset to
     rest on each spike, so the rate is ``1 / (tau ln(RI / (RI - V_th)))`` above
-    the rheobase ``V_th / R`` and zero below it (chapter 4).
+    the rheobase ``V_th / R`` and zero below it (chapter 4).  A refractory
+    period ``t_ref`` adds to each interval: ``1 / (t_ref + tau ln(...))``
+    (chapter 7 fits the analog neuron with it).
 
     Example:
         >>> analytic_firing_rate_hz(torch.tensor([0.0, 1e-9])).round()
@@ -33,7 +36,7 @@ def analytic_firing_rate_hz(
     drive_v = torch.as_tensor(current_a, dtype=torch.float64) * resistance_ohm
     above = drive_v > threshold_v
     safe = torch.where(above, drive_v, torch.full_like(drive_v, 2 * threshold_v))
-    rate = 1.0 / (tau_s * torch.log(safe / (safe - threshold_v)))
+    rate = 1.0 / (refractory_s + tau_s * torch.log(safe / (safe - threshold_v)))
     return torch.where(above, rate, torch.zeros_like(rate))
 
 

@@ -26,3 +26,22 @@ BOOK_STYLE: dict[str, object] = {
 def use_style() -> None:
     """Apply the book's figure style to matplotlib (called in each setup cell)."""
     mpl.rcParams.update(BOOK_STYLE)
+
+
+def glue(name: str, value: object, display: bool = False) -> None:
+    """Keep a computed value for the prose, as myst-nb's ``glue`` does (every chapter).
+
+    NumPy and torch scalars are turned into plain Python numbers first: NumPy 2
+    writes ``np.float64(0.9)`` as their text, which ``{glue:text}`` cannot
+    format, and the sentence would show an empty gap.
+
+    Example:
+        >>> import numpy as np
+        >>> glue("accuracy", np.float64(0.9))
+    """
+    from myst_nb import glue as myst_glue
+
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "ndim", None) == 0:
+        value = item()
+    myst_glue(name, value, display=display)

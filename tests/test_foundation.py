@@ -108,3 +108,19 @@ def test_setup_script_stops_non_root_without_ngspice(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "apt-get update && apt-get install -y ngspice libngspice0-dev" in done.stderr
     assert "Nothing else has been installed" in done.stderr
+
+
+def test_glue_hands_plain_python_numbers_to_myst_nb(monkeypatch) -> None:
+    import numpy as np
+
+    from ntlib.plotting import glue
+
+    kept: dict[str, object] = {}
+    monkeypatch.setattr(
+        "myst_nb.glue", lambda name, value, display=True: kept.update({name: value})
+    )
+    glue("numpy", np.float64(0.25))
+    glue("torch", torch.tensor(3))
+    glue("table", [1, 2])
+    assert kept == {"numpy": 0.25, "torch": 3, "table": [1, 2]}
+    assert type(kept["numpy"]) is float and type(kept["torch"]) is int

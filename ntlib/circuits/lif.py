@@ -16,7 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from scipy.optimize import curve_fit
+
+from ntlib.lif import analytic_firing_rate_hz
 
 
 def lif_rate_hz(
@@ -28,20 +31,23 @@ def lif_rate_hz(
 ) -> np.ndarray:
     """Firing rate of the ideal LIF neuron under a constant current (chapter 7).
 
+    Chapter 4's :func:`ntlib.lif.analytic_firing_rate_hz` in the circuit's
+    terms: capacitance and leak resistance instead of the time constant.
+
     Example:
         >>> float(lif_rate_hz(0.0, 1e-12, 1e6, 0.5))
         0.0
         >>> round(float(lif_rate_hz(2e-6, 1e-12, 1e6, 0.5)) / 1e6, 3)  # 1/(RC ln 4/3)
         3.476
     """
-    current = np.asarray(current_a, dtype=float)
-    drive_v = current * leak_ohm
-    rate = np.zeros_like(drive_v)
-    above = drive_v > threshold_v
-    tau_s = leak_ohm * capacitance_f
-    time_to_threshold = tau_s * np.log(drive_v[above] / (drive_v[above] - threshold_v))
-    rate[above] = 1.0 / (refractory_s + time_to_threshold)
-    return rate
+    rate_hz = analytic_firing_rate_hz(
+        torch.as_tensor(np.asarray(current_a, dtype=float)),
+        tau_s=capacitance_f * leak_ohm,
+        resistance_ohm=leak_ohm,
+        threshold_v=threshold_v,
+        refractory_s=refractory_s,
+    )
+    return rate_hz.numpy()
 
 
 def lif_beta(capacitance_f: float, leak_ohm: float, dt_s: float) -> float:
