@@ -321,6 +321,37 @@ def load_task(
     return make_task(*arrays, task=task, dataset=dataset, seed=seed)
 
 
+def train_test_split_indices(
+    dataset: TensorDataset,
+    fraction: float = VALIDATION_FRACTION,
+    seed: int = SPLIT_SEED,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted indices ``(fit, held_out)`` of a stratified split of ``dataset``.
+
+    See :func:`validation_split`, which applies them (chapter 2).
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(
+            f"the validation fraction must lie strictly between 0 and 1, got "
+            f"{fraction}; 0.2 holds out a fifth"
+        )
+    from sklearn.model_selection import train_test_split
+
+    y = dataset.tensors[1]
+    try:
+        fit_index, val_index = train_test_split(
+            np.arange(len(y)), test_size=fraction, stratify=y.numpy(),
+            random_state=seed,
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"cannot hold out {fraction} of {len(y)} images stratified over "
+            f"{len(torch.unique(y))} classes ({error}); use a larger fraction "
+            "or more images"
+        ) from error
+    return np.sort(fit_index), np.sort(val_index)
+
+
 def validation_split(
     dataset: TensorDataset,
     fraction: float = VALIDATION_FRACTION,
@@ -333,26 +364,8 @@ def validation_split(
     hyperparameters such as the learning rate on the validation part, never
     on a test set (chapter 2).
     """
-    if not 0.0 < fraction < 1.0:
-        raise ValueError(
-            f"the validation fraction must lie strictly between 0 and 1, got "
-            f"{fraction}; 0.2 holds out a fifth"
-        )
-    from sklearn.model_selection import train_test_split
-
+    fit_index, val_index = train_test_split_indices(dataset, fraction, seed)
     x, y = dataset.tensors[0], dataset.tensors[1]
-    index = np.arange(len(y))
-    try:
-        fit_index, val_index = train_test_split(
-            index, test_size=fraction, stratify=y.numpy(), random_state=seed
-        )
-    except ValueError as error:
-        raise ValueError(
-            f"cannot hold out {fraction} of {len(y)} images stratified over "
-            f"{len(torch.unique(y))} classes ({error}); use a larger fraction "
-            "or more images"
-        ) from error
-    fit_index, val_index = np.sort(fit_index), np.sort(val_index)
     return (
         TensorDataset(x[fit_index], y[fit_index]),
         TensorDataset(x[val_index], y[val_index]),
@@ -369,7 +382,29 @@ def validation_task(
     The returned task trains on the rest of ``target_train`` and its
     ``target_test`` is the held-out validation part, so that any tuning
     function scoring on ``target_test`` scores on validation data instead
-    (chapter 2).  The source splits are unchanged.
+    (chapter 2).
+
+    For the tasks that see the source images through a change (noise,
+    invert, rotate) each target training image is a changed copy of a source
+    training image, so the originals of the validation images are dropped
+    from ``source_train`` as well: a source network pretrained on the
+    returned task has never seen a validation digit in any form.  For
+    ``class-split`` the source is left unchanged.
     """
     fit_part, val_part = validation_split(task.target_train, fraction, seed)
-    return replace(task, target_train=fit_part, target_test=val_part)
+    if task.task == "class-split":
+        return replace(task, target_train=fit_part, target_test=val_part)
+    if len(task.source_train) != len(task.target_train):
+        raise ValueError(
+            f"task {task.task!r} should pair each of its {len(task.source_train)} "
+            f"source images with one of its {len(task.target_train)} target "
+            "images; build it with make_task or load_task"
+        )
+    fit_index, _ = train_test_split_indices(task.target_train, fraction, seed)
+    x, y = task.source_train.tensors[0], task.source_train.tensors[1]
+    return replace(
+        task,
+        source_train=TensorDataset(x[fit_index], y[fit_index]),
+        target_train=fit_part,
+        target_test=val_part,
+    )

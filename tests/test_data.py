@@ -142,7 +142,8 @@ def test_validation_task_scores_on_held_out_training_images():
     assert held.source_train is task.source_train
     assert held.num_classes == task.num_classes
     test_rows = {v.numpy().tobytes() for v in task.target_test.tensors[0]}
-    assert not any(v.numpy().tobytes() in test_rows for v in held.target_test.tensors[0])
+    held_rows = [v.numpy().tobytes() for v in held.target_test.tensors[0]]
+    assert not any(row in test_rows for row in held_rows)
 
 
 @pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1])
@@ -152,3 +153,16 @@ def test_validation_split_rejects_bad_fractions(fraction):
         validation_split(data, fraction)
     with pytest.raises(ValueError, match="cannot hold out 0.05 of 20 images"):
         validation_split(data, 0.05)
+
+
+def test_validation_task_drops_the_originals_of_validation_images_from_source():
+    task = load_task("digits", "invert")  # invert is exact: original = 1 - image
+    held = validation_task(task, 0.2)
+    assert len(held.source_train) == len(held.target_train)
+    assert torch.equal(held.source_train.tensors[1], held.target_train.tensors[1])
+    torch.testing.assert_close(1.0 - held.target_train.tensors[0],
+                               held.source_train.tensors[0])
+    originals = {(1.0 - v).numpy().tobytes() for v in held.target_test.tensors[0]}
+    sources = [v.numpy().tobytes() for v in held.source_train.tensors[0]]
+    assert not any(row in originals for row in sources)
+    assert held.source_test is task.source_test
