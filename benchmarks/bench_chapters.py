@@ -27,8 +27,12 @@ def run_one(name: str) -> None:
     """Execute one chapter; print its wall time and its kernel's peak RSS."""
     nb = nbformat.read(ROOT / "book" / f"{name}.ipynb", as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(ROOT / "book")}}).execute()
+    NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT / "book")}},
+    ).execute()
     seconds = time.perf_counter() - start
     # the kernel is this process's only child and has exited by now
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -42,8 +46,12 @@ def main() -> None:
     names = sys.argv[1:] or list(CHAPTERS)
     total = 0.0
     for name in names:
-        out = subprocess.run([sys.executable, __file__, "--one", name], check=True,
-                             capture_output=True, text=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", name],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
         seconds, peak_mb = float(out[-2]), float(out[-1])
         total += seconds
         print(f"{name:>28}: {seconds:6.1f} s, kernel peak RSS {peak_mb:7.1f} MB")

@@ -36,7 +36,8 @@ from pathlib import Path
 import torch
 
 from ntlib.data import load_task, validation_task
-from ntlib.models import DEFAULT_WIDTH, pretrained_source_model
+from ntlib.models import DEFAULT_WIDTH
+from ntlib.pretrain import pretrained_source_model
 from ntlib.snn_train import DEFAULT_SNN_LR, tune_spiking
 from ntlib.train import DEFAULT_LR, evaluate, mean_std
 from ntlib.transfer import DEFAULT_TUNE_EPOCHS, tune
@@ -104,25 +105,40 @@ def deep_part(args: argparse.Namespace) -> list[dict[str, object]]:
                     f"{name:<12}{label(method, granularity):<15}{lr:>8g}"
                     f"{fmt(val[lr]):>22}{mark}{fmt(ref[lr]):>24}"
                 )
-                rows.append({
-                    "part": "deep-sweep", "task": name, "method": method,
-                    "granularity": granularity, "lr": lr, "val_acc": val[lr],
-                    "test_acc_80": ref[lr], "chosen": lr == chosen,
-                })
+                rows.append(
+                    {
+                        "part": "deep-sweep",
+                        "task": name,
+                        "method": method,
+                        "granularity": granularity,
+                        "lr": lr,
+                        "val_acc": val[lr],
+                        "test_acc_80": ref[lr],
+                        "chosen": lr == chosen,
+                    }
+                )
             test = {}
             for lr in sorted({chosen, in_use}):
                 test[lr] = [
-                    float(tune(source, task, method, granularity, lr=lr, seed=s)[1][
-                        "target_test_acc"
-                    ])
+                    float(
+                        tune(source, task, method, granularity, lr=lr, seed=s)[1][
+                            "target_test_acc"
+                        ]
+                    )
                     for s in args.seeds
                 ]
             finals.append((name, method, granularity, chosen, in_use, test))
-            rows.append({
-                "part": "deep-test", "task": name, "method": method,
-                "granularity": granularity, "chosen_lr": chosen, "in_use_lr": in_use,
-                "test_acc": {str(k): v for k, v in test.items()},
-            })
+            rows.append(
+                {
+                    "part": "deep-test",
+                    "task": name,
+                    "method": method,
+                    "granularity": granularity,
+                    "chosen_lr": chosen,
+                    "in_use_lr": in_use,
+                    "test_acc": {str(k): v for k, v in test.items()},
+                }
+            )
     print("(* chosen on validation, d = the rate in use, DEFAULT_LR)")
     print()
     print(f"Target test accuracy (%), full target_train, seeds {args.seeds}:")
@@ -144,8 +160,10 @@ def deep_part(args: argparse.Namespace) -> list[dict[str, object]]:
     print(f"{'task':<12}{'NT config':<15}{'validated rates':>16}{'rates in use':>14}")
     for name in args.tasks:
         for key in ("nt (channel)", "nt (unit)"):
-            gaps = [100 * (acc[name, "tft", w] - acc[name, key, w])
-                    for w in ("chosen", "in-use")]
+            gaps = [
+                100 * (acc[name, "tft", w] - acc[name, key, w])
+                for w in ("chosen", "in-use")
+            ]
             print(f"{name:<12}{key:<15}{gaps[0]:>16.2f}{gaps[1]:>14.2f}")
     return rows
 
@@ -171,9 +189,15 @@ def spiking_part(args: argparse.Namespace) -> list[dict[str, object]]:
             val = {
                 lr: [
                     tune_spiking(
-                        held_source, held, method, "surrogate",
-                        timesteps=args.timesteps, epochs=args.snn_epochs, lr=lr,
-                        granularity=SNN_GRANULARITY, seed=seed,
+                        held_source,
+                        held,
+                        method,
+                        "surrogate",
+                        timesteps=args.timesteps,
+                        epochs=args.snn_epochs,
+                        lr=lr,
+                        granularity=SNN_GRANULARITY,
+                        seed=seed,
                     ).target_test_acc
                     for seed in args.snn_sweep_seeds
                 ]
@@ -184,15 +208,27 @@ def spiking_part(args: argparse.Namespace) -> list[dict[str, object]]:
             for lr in grid:
                 mark = ("*" if lr == chosen else " ") + ("d" if lr == in_use else " ")
                 print(f"{name:<12}{method:<8}{lr:>8g}{fmt(val[lr]):>22}{mark}")
-                rows.append({
-                    "part": "snn-sweep", "task": name, "method": method, "lr": lr,
-                    "val_acc": val[lr], "chosen": lr == chosen,
-                })
+                rows.append(
+                    {
+                        "part": "snn-sweep",
+                        "task": name,
+                        "method": method,
+                        "lr": lr,
+                        "val_acc": val[lr],
+                        "chosen": lr == chosen,
+                    }
+                )
             test = {
                 lr: [
                     tune_spiking(
-                        source, task, method, "surrogate", timesteps=args.timesteps,
-                        epochs=args.snn_epochs, lr=lr, granularity=SNN_GRANULARITY,
+                        source,
+                        task,
+                        method,
+                        "surrogate",
+                        timesteps=args.timesteps,
+                        epochs=args.snn_epochs,
+                        lr=lr,
+                        granularity=SNN_GRANULARITY,
                         seed=s,
                     ).target_test_acc
                     for s in args.seeds
@@ -200,11 +236,16 @@ def spiking_part(args: argparse.Namespace) -> list[dict[str, object]]:
                 for lr in sorted({chosen, in_use})
             }
             finals.append((name, method, chosen, in_use, test))
-            rows.append({
-                "part": "snn-test", "task": name, "method": method,
-                "chosen_lr": chosen, "in_use_lr": in_use,
-                "test_acc": {str(k): v for k, v in test.items()},
-            })
+            rows.append(
+                {
+                    "part": "snn-test",
+                    "task": name,
+                    "method": method,
+                    "chosen_lr": chosen,
+                    "in_use_lr": in_use,
+                    "test_acc": {str(k): v for k, v in test.items()},
+                }
+            )
     print("(* chosen on validation, d = the rate in use, DEFAULT_SNN_LR)")
     print()
     print(f"Spiking target test accuracy (%), full target_train, seeds {args.seeds}:")
@@ -225,29 +266,33 @@ def spiking_part(args: argparse.Namespace) -> list[dict[str, object]]:
         print("NT(b)-TFT-SNN gap (TFT-SNN minus NT, points):")
         print(f"{'task':<12}{'validated rates':>16}{'rates in use':>14}")
         for name in args.snn_tasks:
-            gaps = [100 * (acc[name, "tft", w] - acc[name, "nt", w])
-                    for w in ("chosen", "in-use")]
+            gaps = [
+                100 * (acc[name, "tft", w] - acc[name, "nt", w])
+                for w in ("chosen", "in-use")
+            ]
             print(f"{name:<12}{gaps[0]:>16.2f}{gaps[1]:>14.2f}")
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=lambda t: t.split(","),
-                        default=["noise", "class-split"])
-    parser.add_argument("--snn-tasks", type=lambda t: t.split(","),
-                        default=["noise", "rotate"])
+    parser.add_argument(
+        "--tasks", type=lambda t: t.split(","), default=["noise", "class-split"]
+    )
+    parser.add_argument(
+        "--snn-tasks", type=lambda t: t.split(","), default=["noise", "rotate"]
+    )
     parser.add_argument(
         "--nt-lrs", type=floats, default=floats("1e-3,3e-3,1e-2,3e-2,1e-1,3e-1")
     )
     parser.add_argument(
         "--tft-lrs", type=floats, default=floats("1e-4,3e-4,1e-3,3e-3,1e-2,3e-2")
     )
+    parser.add_argument("--snn-lrs", type=floats, default=floats("3e-3,1e-2,3e-2,1e-1"))
     parser.add_argument(
-        "--snn-lrs", type=floats, default=floats("3e-3,1e-2,3e-2,1e-1")
-    )
-    parser.add_argument(
-        "--snn-tft-lrs", type=floats, default=floats("1e-4,3e-4,1e-3,3e-3"),
+        "--snn-tft-lrs",
+        type=floats,
+        default=floats("1e-4,3e-4,1e-3,3e-3"),
         help="TFT-SNN grid; empty to skip TFT-SNN",
     )
     parser.add_argument("--sweep-seeds", type=ints, default=[0, 1, 2])
@@ -267,8 +312,10 @@ def main() -> None:
     rows += [] if args.skip_snn else spiking_part(args)
     total_s = time.perf_counter() - start
     print()
-    print(f"# wall time: deep {deep_s:.0f} s, spiking {total_s - deep_s:.0f} s, "
-          f"total {total_s:.0f} s ({args.threads} thread)")
+    print(
+        f"# wall time: deep {deep_s:.0f} s, spiking {total_s - deep_s:.0f} s, "
+        f"total {total_s:.0f} s ({args.threads} thread)"
+    )
     out = Path(__file__).parent / "results" / "lr_selection.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=1))

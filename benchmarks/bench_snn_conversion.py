@@ -16,7 +16,7 @@ import time
 import torch
 
 from ntlib.data import load_task
-from ntlib.models import pretrained_source_model
+from ntlib.pretrain import pretrained_source_model
 from ntlib.snn import convert, evaluate_snn
 from ntlib.train import evaluate
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 from ntlib.data import load_task
-from ntlib.models import pretrained_source_model
+from ntlib.pretrain import pretrained_source_model
 from ntlib.snn_train import compare_spiking
 
 

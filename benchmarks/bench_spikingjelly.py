@@ -85,7 +85,7 @@ def compare() -> None:
 
     sys.path.insert(0, str(ROOT))
     from ntlib.data import load_task
-    from ntlib.models import pretrained_source_model
+    from ntlib.pretrain import pretrained_source_model
     from ntlib.snn import convert, evaluate_snn
     from ntlib.train import evaluate
 

@@ -26,8 +26,11 @@ import time
 from pathlib import Path
 
 CONFIGS = (
-    ("tft", "channel", ""), ("nt", "channel", ""), ("nt", "unit", ""),
-    ("nt", "channel", "lean"), ("nt", "unit", "lean"),
+    ("tft", "channel", ""),
+    ("nt", "channel", ""),
+    ("nt", "unit", ""),
+    ("nt", "channel", "lean"),
+    ("nt", "unit", "lean"),
 )
 
 
@@ -38,8 +41,15 @@ def _rss_kb(field: str) -> int:
     raise RuntimeError(f"{field} not in /proc/self/status")
 
 
-def measure(method: str, granularity: str, lean: bool, batch: int, width: int,
-            steps: int, device: str) -> dict[str, float]:
+def measure(
+    method: str,
+    granularity: str,
+    lean: bool,
+    batch: int,
+    width: int,
+    steps: int,
+    device: str,
+) -> dict[str, float]:
     import torch
     from torch import nn
 
@@ -102,35 +112,62 @@ def main() -> None:
     args = parser.parse_args()
     if args.one:
         method, granularity, lean, batch = args.one.split(":")
-        result = measure(method, granularity, lean == "lean", int(batch), args.width,
-                         args.steps, args.device)
+        result = measure(
+            method,
+            granularity,
+            lean == "lean",
+            int(batch),
+            args.width,
+            args.steps,
+            args.device,
+        )
         print(json.dumps(result))
         return
-    print(f"device={args.device} width={args.width} steps={args.steps} "
-          "(28x28 CNN, random tensors)")
-    header = (f"{'batch':>5} {'method':>15} {'trainable':>9} {'step ms':>8} "
-              f"{'mem MB':>7} {'time/TFT':>8} {'mem/TFT':>8}")
+    print(
+        f"device={args.device} width={args.width} steps={args.steps} "
+        "(28x28 CNN, random tensors)"
+    )
+    header = (
+        f"{'batch':>5} {'method':>15} {'trainable':>9} {'step ms':>8} "
+        f"{'mem MB':>7} {'time/TFT':>8} {'mem/TFT':>8}"
+    )
     print(header)
     for batch in (int(b) for b in args.batches.split(",")):
         rows = []
         for method, granularity, lean in CONFIGS:
-            out = subprocess.run(
-                [sys.executable, __file__, "--one",
-                 f"{method}:{granularity}:{lean}:{batch}",
-                 "--width", str(args.width), "--steps", str(args.steps),
-                 "--device", args.device],
-                check=True, capture_output=True, text=True,
-                # glibc returns freed blocks of 64 KiB and more to the system at
-                # once, so that resident memory follows the memory in use
-                env={**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"},
-            ).stdout.strip().splitlines()[-1]
+            out = (
+                subprocess.run(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--one",
+                        f"{method}:{granularity}:{lean}:{batch}",
+                        "--width",
+                        str(args.width),
+                        "--steps",
+                        str(args.steps),
+                        "--device",
+                        args.device,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    # glibc returns freed blocks of 64 KiB and more to the system at
+                    # once, so that resident memory follows the memory in use
+                    env={**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"},
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
             rows.append(json.loads(out))
         tft = rows[0]
         for r in rows:
-            print(f"{r['batch']:>5} {r['method']:>15} {r['trainable_params']:>9} "
-                  f"{1e3 * r['step_seconds']:>8.2f} {r['step_memory_mb']:>7.1f} "
-                  f"{r['step_seconds'] / tft['step_seconds']:>8.2f} "
-                  f"{r['step_memory_mb'] / tft['step_memory_mb']:>8.2f}")
+            print(
+                f"{r['batch']:>5} {r['method']:>15} {r['trainable_params']:>9} "
+                f"{1e3 * r['step_seconds']:>8.2f} {r['step_memory_mb']:>7.1f} "
+                f"{r['step_seconds'] / tft['step_seconds']:>8.2f} "
+                f"{r['step_memory_mb'] / tft['step_memory_mb']:>8.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -17,18 +17,43 @@ import subprocess
 import sys
 import time
 
-CONFIGS = (("tft", "channel"), ("nt", "channel"), ("nt", "unit"),
-           ("nt-head", "channel"), ("linear", "channel"))
+CONFIGS = (
+    ("tft", "channel"),
+    ("nt", "channel"),
+    ("nt", "unit"),
+    ("nt-head", "channel"),
+    ("linear", "channel"),
+)
 
 
-def transfer(task: str, method: str, granularity: str, seed: int,
-             extra: list[str]) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "ntlib", "transfer", "--task", task, "--method",
-         method, "--granularity", granularity, "--seed", str(seed), "--json",
-         *extra],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip().splitlines()[-1]
+def transfer(
+    task: str, method: str, granularity: str, seed: int, extra: list[str]
+) -> dict:
+    out = (
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ntlib",
+                "transfer",
+                "--task",
+                task,
+                "--method",
+                method,
+                "--granularity",
+                granularity,
+                "--seed",
+                str(seed),
+                "--json",
+                *extra,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return json.loads(out)
 
 
@@ -41,8 +66,10 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     extra = args.extra.split()
     start = time.perf_counter()
-    print(f"{'task':>12} {'config':>16} {'acc mean':>8} {'std':>6} {'gap pts':>7} "
-          f"{'trainable':>9} {'TFT/this':>8} {'s/run':>6}")
+    print(
+        f"{'task':>12} {'config':>16} {'acc mean':>8} {'std':>6} {'gap pts':>7} "
+        f"{'trainable':>9} {'TFT/this':>8} {'s/run':>6}"
+    )
     for task in args.tasks.split(","):
         rows = {}
         for method, granularity in CONFIGS:
@@ -57,9 +84,11 @@ def main() -> None:
         tft_acc, _, tft_params, _ = rows[("tft", "channel")]
         for (method, granularity), (mean, std, params, secs) in rows.items():
             name = f"{method} ({granularity})" if method.startswith("nt") else method
-            print(f"{task:>12} {name:>16} {mean:>8.4f} {std:>6.4f} "
-                  f"{100 * (tft_acc - mean):>7.2f} {params:>9} "
-                  f"{tft_params / params:>8.1f} {secs:>6.2f}")
+            print(
+                f"{task:>12} {name:>16} {mean:>8.4f} {std:>6.4f} "
+                f"{100 * (tft_acc - mean):>7.2f} {params:>9} "
+                f"{tft_params / params:>8.1f} {secs:>6.2f}"
+            )
     print(f"total {time.perf_counter() - start:.0f} s")
 
 

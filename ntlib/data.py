@@ -340,7 +340,9 @@ def train_test_split_indices(
     y = dataset.tensors[1]
     try:
         fit_index, val_index = train_test_split(
-            np.arange(len(y)), test_size=fraction, stratify=y.numpy(),
+            np.arange(len(y)),
+            test_size=fraction,
+            stratify=y.numpy(),
             random_state=seed,
         )
     except ValueError as error:

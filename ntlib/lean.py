@@ -68,7 +68,9 @@ class _BiasReLUFn(torch.autograd.Function):
     def backward(ctx, grad):
         (mask,) = ctx.saved_tensors
         grad = grad.masked_fill(~mask, 0.0)
-        grad_bias = grad.sum_to_size(ctx.bias_shape) if ctx.needs_input_grad[1] else None
+        grad_bias = (
+            grad.sum_to_size(ctx.bias_shape) if ctx.needs_input_grad[1] else None
+        )
         grad_x = grad if ctx.needs_input_grad[0] else None
         return grad_x, grad_bias
 

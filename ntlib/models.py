@@ -1,4 +1,4 @@
-"""A small CNN, pretrained on the source task and cached on disk (chapter 1).
+"""A small CNN for the source task, and standard architectures to count (chapters 1, 3).
 
 The network is made only of ``Conv2d``, ``ReLU``, ``AvgPool2d``, ``Flatten``
 and ``Linear`` layers (no batch-norm, no max-pooling), so that a later
@@ -7,25 +7,10 @@ chapter can convert it into a spiking network neuron for neuron.
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import os
-import warnings
-from pathlib import Path
-
-import torch
 from torch import nn
-
-from ntlib.data import TransferTask
-
-logger = logging.getLogger(__name__)
 
 #: Default number of filters of the first convolution.
 DEFAULT_WIDTH = 16
-#: Default pretraining epochs on the source task.
-DEFAULT_PRETRAIN_EPOCHS = 40
-#: Bump when the architecture or the pretraining recipe changes (new cache keys).
-CACHE_VERSION = 1
 
 
 def build_cnn(
@@ -69,91 +54,6 @@ def build_cnn(
         nn.Linear(4 * width, num_classes),
     ]
     return nn.Sequential(*layers)
-
-
-def default_cache_dir() -> Path:
-    """``$NTLIB_CACHE_DIR`` if set, else ``~/.cache/ntlib``."""
-    return Path(os.environ.get("NTLIB_CACHE_DIR", "~/.cache/ntlib")).expanduser()
-
-
-def _source_fingerprint(task: TransferTask) -> str:
-    """A short hash of the source training data, so equal sources share a cache."""
-    digest = hashlib.sha256()
-    x, y = task.source_train.tensors
-    digest.update(x.numpy().tobytes())
-    digest.update(y.numpy().tobytes())
-    digest.update(repr((task.input_shape, task.num_classes)).encode())
-    return digest.hexdigest()[:12]
-
-
-def cache_path(
-    task: TransferTask,
-    width: int,
-    epochs: int,
-    seed: int,
-    cache_dir: str | Path | None = None,
-) -> Path:
-    """Where :func:`pretrained_source_model` keeps this configuration's weights."""
-    folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    name = (
-        f"cnn-v{CACHE_VERSION}-{task.dataset}-{_source_fingerprint(task)}"
-        f"-w{width}-e{epochs}-s{seed}.pt"
-    )
-    return folder / name
-
-
-def pretrained_source_model(
-    task: TransferTask,
-    width: int = DEFAULT_WIDTH,
-    epochs: int = DEFAULT_PRETRAIN_EPOCHS,
-    seed: int = 0,
-    cache_dir: str | Path | None = None,
-    progress: bool = False,
-) -> nn.Sequential:
-    """A CNN trained on ``task``'s source task, from the disk cache when it fits.
-
-    The cache key is the source data (a hash), the width, the epochs and the
-    seed.  Checkpoints load with ``weights_only=True``; a corrupt file is
-    rebuilt with a warning.  Introduced in chapter 1.
-
-    Args:
-        task: the transfer task; only its source split is used.
-        width: see :func:`build_cnn`.
-        epochs: pretraining epochs.
-        seed: seeds the initial weights and the batch order.
-        cache_dir: defaults to :func:`default_cache_dir`.
-        progress: show a progress bar while pretraining.
-
-    Returns:
-        The model in eval mode, every parameter trainable.
-    """
-    from ntlib.train import fit  # train is higher up; imported only when needed
-
-    path = cache_path(task, width, epochs, seed, cache_dir)
-    torch.manual_seed(seed)
-    model = build_cnn(task.input_shape, task.num_classes, width)
-    if path.exists():
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-            model.load_state_dict(state)
-            logger.info("loaded pretrained source model from %s", path)
-            return model.eval()
-        except Exception as error:  # noqa: BLE001 - any unreadable file is rebuilt
-            warnings.warn(
-                f"cached model {path} could not be read ({type(error).__name__}: "
-                f"{error}); pretraining again and overwriting it",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            torch.manual_seed(seed)
-            model = build_cnn(task.input_shape, task.num_classes, width)
-    fit(model, task.source_train, epochs=epochs, seed=seed, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(model.state_dict(), tmp)
-    tmp.replace(path)
-    logger.info("saved pretrained source model to %s", path)
-    return model.eval()
 
 
 #: Standard torchvision architectures compared in chapter 3, with input size.

@@ -78,7 +78,9 @@ def fit(
     optimizer = torch.optim.Adam(params, lr=lr)
     loss_fn = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(seed)
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator)
+    loader = DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, generator=generator
+    )
     losses: list[float] = []
     start = time.perf_counter()
     for _ in tqdm(range(epochs), desc="epochs", disable=not progress, leave=False):

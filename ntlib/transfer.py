@@ -13,7 +13,8 @@ from torch import nn
 
 from ntlib.data import TransferTask
 from ntlib.lean import lean_copy
-from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH, pretrained_source_model
+from ntlib.models import DEFAULT_WIDTH
+from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
 from ntlib.train import DEFAULT_BATCH_SIZE, DEFAULT_LR, evaluate, fit
 from ntlib.tuning import prepare, total_params, trainable_params
 
@@ -92,12 +93,23 @@ def run_transfer(
     ``source_test_acc`` and ``target_test_acc_before`` (frozen, untuned).
     """
     source = pretrained_source_model(
-        task, width=width, epochs=pretrain_epochs, seed=pretrain_seed,
-        cache_dir=cache_dir, progress=progress,
+        task,
+        width=width,
+        epochs=pretrain_epochs,
+        seed=pretrain_seed,
+        cache_dir=cache_dir,
+        progress=progress,
     )
     _, row = tune(
-        source, task, method, granularity, epochs=epochs, lr=lr, seed=seed,
-        device=device, progress=progress,
+        source,
+        task,
+        method,
+        granularity,
+        epochs=epochs,
+        lr=lr,
+        seed=seed,
+        device=device,
+        progress=progress,
     )
     return {
         "dataset": task.dataset,

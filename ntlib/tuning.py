@@ -169,7 +169,8 @@ def total_params(model: nn.Module) -> int:
 def pretrained_params(model: nn.Module) -> int:
     """Parameters of the network without its modulatory biases."""
     return sum(
-        p.numel() for name, p in model.named_parameters()
+        p.numel()
+        for name, p in model.named_parameters()
         if not name.endswith("modulatory_bias")
     )
 

@@ -8,16 +8,40 @@ from ntlib.cli import main
 
 
 def test_transfer_json(tmp_path, capsys):
-    code = main([
-        "transfer", "--task", "invert", "--method", "nt", "--width", "2",
-        "--epochs", "1", "--pretrain-epochs", "2", "--cache-dir", str(tmp_path),
-        "--json",
-    ])
+    code = main(
+        [
+            "transfer",
+            "--task",
+            "invert",
+            "--method",
+            "nt",
+            "--width",
+            "2",
+            "--epochs",
+            "1",
+            "--pretrain-epochs",
+            "2",
+            "--cache-dir",
+            str(tmp_path),
+            "--json",
+        ]
+    )
     assert code == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    for key in ("dataset", "task", "method", "granularity", "seed", "source_test_acc",
-                "target_test_acc_before", "target_test_acc", "trainable_params",
-                "total_params", "train_seconds", "peak_rss_mb"):
+    for key in (
+        "dataset",
+        "task",
+        "method",
+        "granularity",
+        "seed",
+        "source_test_acc",
+        "target_test_acc_before",
+        "target_test_acc",
+        "trainable_params",
+        "total_params",
+        "train_seconds",
+        "peak_rss_mb",
+    ):
         assert key in result
     assert result["trainable_params"] == 2 + 4 + 8 + 10
     for key in ("source_test_acc", "target_test_acc_before", "target_test_acc"):
@@ -36,7 +60,9 @@ def test_missing_files_is_a_one_line_error(tmp_path, capsys):
     code = main(["transfer", "--dataset", "fashion-mnist", "--data-dir", str(tmp_path)])
     assert code == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: fashion-mnist files not found") and "--download" in err
+    assert (
+        err.startswith("error: fashion-mnist files not found") and "--download" in err
+    )
 
 
 def test_cuda_without_a_gpu_is_a_one_line_error(capsys):

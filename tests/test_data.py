@@ -53,7 +53,9 @@ def test_class_split_remaps_labels():
         assert set(split.tensors[1].tolist()) == {0, 1, 2, 3, 4}
     # target images are the digits 5-9: none of them equals a source image
     src = {bytes(v.numpy().tobytes()) for v in task.source_train.tensors[0]}
-    assert not any(bytes(v.numpy().tobytes()) in src for v in task.target_train.tensors[0])
+    assert not any(
+        bytes(v.numpy().tobytes()) in src for v in task.target_train.tensors[0]
+    )
 
 
 def test_changes():
@@ -78,7 +80,9 @@ def test_bad_classes(source, target, message):
     x = np.zeros((20, 1, 4, 4), dtype=np.float32)
     y = np.arange(20) % 10
     with pytest.raises(ValueError, match=message):
-        make_task(x, y, x, y, "class-split", source_classes=source, target_classes=target)
+        make_task(
+            x, y, x, y, "class-split", source_classes=source, target_classes=target
+        )
 
 
 def test_unknown_names_list_the_valid_ones():
@@ -160,8 +164,9 @@ def test_validation_task_drops_the_originals_of_validation_images_from_source():
     held = validation_task(task, 0.2)
     assert len(held.source_train) == len(held.target_train)
     assert torch.equal(held.source_train.tensors[1], held.target_train.tensors[1])
-    torch.testing.assert_close(1.0 - held.target_train.tensors[0],
-                               held.source_train.tensors[0])
+    torch.testing.assert_close(
+        1.0 - held.target_train.tensors[0], held.source_train.tensors[0]
+    )
     originals = {(1.0 - v).numpy().tobytes() for v in held.target_test.tensors[0]}
     sources = [v.numpy().tobytes() for v in held.source_train.tensors[0]]
     assert not any(row in originals for row in sources)

@@ -82,7 +82,10 @@ def test_cli_info_json_is_last_line(capsys) -> None:
 
 def test_python_dash_m_entry_point() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ntlib", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "ntlib", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0
     assert "usage: python -m ntlib" in done.stdout
@@ -103,7 +106,11 @@ def test_setup_script_stops_non_root_without_ngspice(tmp_path: Path) -> None:
     (tmp_path / "ensure.sh").write_text(script)
     env = {"PATH": f"{fake_root}:/usr/bin:/bin"}
     done = subprocess.run(
-        ["sh", str(tmp_path / "ensure.sh")], capture_output=True, text=True, env=env
+        ["sh", str(tmp_path / "ensure.sh")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert done.returncode != 0
     assert "apt-get update && apt-get install -y ngspice libngspice0-dev" in done.stderr

@@ -39,8 +39,11 @@ def test_lean_copy_matches_loss_and_gradients(shape, granularity):
     loss = F.cross_entropy(net(x), y)
     lean_loss = F.cross_entropy(lean(x), y)
     assert torch.allclose(loss, lean_loss)
-    for a, b in zip(torch.autograd.grad(loss, trainable),
-                    torch.autograd.grad(lean_loss, trainable), strict=True):
+    for a, b in zip(
+        torch.autograd.grad(loss, trainable),
+        torch.autograd.grad(lean_loss, trainable),
+        strict=True,
+    ):
         assert torch.allclose(a, b, atol=1e-6)
     # the lean copy shares the parameters: they are the same objects
     assert {id(p) for p in lean.parameters()} == {id(p) for p in net.parameters()}

@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from ntlib.data import make_task
-from ntlib.models import build_cnn, cache_path, pretrained_source_model
+from ntlib.models import build_cnn
+from ntlib.pretrain import cache_path, pretrained_source_model
 from ntlib.tuning import total_params
 
 ALLOWED = (nn.Conv2d, nn.ReLU, nn.AvgPool2d, nn.Flatten, nn.Linear)

@@ -34,7 +34,9 @@ def test_trainable_counts_equal_neuron_counts():
     assert trainable_params(prepare(net, "nt", "unit", SHAPE)) == unit
     head = 16 * 10 + 10
     assert trainable_params(prepare(net, "linear")) == head
-    assert trainable_params(prepare(net, "nt-head", "channel", SHAPE)) == 4 + 8 + 16 + head
+    assert (
+        trainable_params(prepare(net, "nt-head", "channel", SHAPE)) == 4 + 8 + 16 + head
+    )
     assert trainable_params(prepare(net, "tft")) == total_params(net)
     assert nt_param_count(net, "channel") == 38
     assert nt_param_count(net, "unit", SHAPE) == unit
@@ -74,9 +76,11 @@ def test_nt_training_leaves_frozen_weights_bit_identical():
         ]
         assert changed and all(n.endswith("modulatory_bias") for n in changed)
     # the frozen copy of the pretrained weights equals the source bit for bit
-    for a, b in zip(net.parameters(), [p for n, p in tuned.named_parameters()
-                                       if not n.endswith("modulatory_bias")],
-                    strict=True):
+    for a, b in zip(
+        net.parameters(),
+        [p for n, p in tuned.named_parameters() if not n.endswith("modulatory_bias")],
+        strict=True,
+    ):
         assert torch.equal(a, b)
     assert 0.0 <= evaluate(tuned, task.target_test) <= 1.0
 

@@ -8,7 +8,8 @@ import torch
 
 from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
 from ntlib.data import DATASETS, TASKS, load_task
-from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH, pretrained_source_model
+from ntlib.models import DEFAULT_WIDTH
+from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
 from ntlib.snn import CODINGS, NORMS, convert, evaluate_snn
 from ntlib.train import evaluate
 

@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="count a torchvision architecture's parameters and its NT biases",
     )
     parser.add_argument(
-        "--arch", type=_arch, required=True,
+        "--arch",
+        type=_arch,
+        required=True,
         help=f"one of {', '.join(ARCHITECTURES)}",
     )
     add_json_flag(parser)

@@ -9,7 +9,8 @@ import torch
 from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
 from ntlib.cli.convert import add_data_options
 from ntlib.data import load_task
-from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH, pretrained_source_model
+from ntlib.models import DEFAULT_WIDTH
+from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
 from ntlib.snn import NORMS
 from ntlib.snn_train import SNN_MODES, tune_spiking
 from ntlib.tuning import GRANULARITIES, METHODS

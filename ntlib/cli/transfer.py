@@ -8,7 +8,8 @@ import torch
 
 from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
 from ntlib.data import DATASETS, TASKS, load_task
-from ntlib.models import DEFAULT_PRETRAIN_EPOCHS, DEFAULT_WIDTH
+from ntlib.models import DEFAULT_WIDTH
+from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS
 from ntlib.transfer import DEFAULT_TUNE_EPOCHS, run_transfer
 from ntlib.tuning import GRANULARITIES, METHODS
 
@@ -71,7 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "--dataset", type=_choice("data set", DATASETS), default="digits",
+        "--dataset",
+        type=_choice("data set", DATASETS),
+        default="digits",
         help=f"one of {', '.join(DATASETS)} (default: digits, no files needed)",
     )
     parser.add_argument("--data-dir", default=None, help="torchvision data folder")
@@ -79,16 +82,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--download", action="store_true", help="let torchvision download missing files"
     )
     parser.add_argument(
-        "--task", type=_choice("task", TASKS), default="noise",
+        "--task",
+        type=_choice("task", TASKS),
+        default="noise",
         help=f"one of {', '.join(TASKS)} (default: noise)",
     )
     parser.add_argument(
-        "--method", type=_choice("method", METHODS), default="nt",
+        "--method",
+        type=_choice("method", METHODS),
+        default="nt",
         help=f"one of {', '.join(METHODS)} (default: nt)",
     )
     parser.add_argument(
-        "--granularity", type=_choice("granularity", GRANULARITIES),
-        default="channel", help="one modulatory bias per channel or per unit",
+        "--granularity",
+        type=_choice("granularity", GRANULARITIES),
+        default="channel",
+        help="one modulatory bias per channel or per unit",
     )
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
     parser.add_argument("--epochs", type=int, default=DEFAULT_TUNE_EPOCHS)
@@ -100,7 +109,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     parser.add_argument(
-        "--threads", type=int, default=1,
+        "--threads",
+        type=int,
+        default=1,
         help="CPU threads for torch (default 1: fastest for these small networks)",
     )
     add_json_flag(parser)
