@@ -12,7 +12,8 @@
 set -euo pipefail
 repo=$(cd "${1:-$(dirname "$0")/..}" && pwd)
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
+echo "clone in $work"
 git clone --quiet "$repo" "$work/clone"
 cd "$work/clone"
 # A cold cache of pretrained models, as on a new machine.
