@@ -1,6 +1,7 @@
 SHELL := /bin/bash
 # Two commands a reader needs:
-#   make book   set everything up (once), then build the HTML book into _build/html
+#   make book   set everything up (once), then build the HTML book into _build/html,
+#               executing every chapter afresh so the pages match the code
 #   make test   set everything up (once), then run the unit tests and every chapter
 # Both are idempotent: the environment is reinstalled only when requirements.txt
 # or pyproject.toml change.
@@ -29,7 +30,7 @@ $(STAMP): requirements.txt pyproject.toml | system
 	@touch $(STAMP)
 
 book: setup
-	$(VENV)/bin/jupyter-book build . 2>&1 | tee _build.log; exit $${PIPESTATUS[0]}
+	$(VENV)/bin/jupyter-book build . --all 2>&1 | tee _build.log; exit $${PIPESTATUS[0]}
 	@echo "The book is in _build/html/index.html"
 
 test: setup
