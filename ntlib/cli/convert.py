@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 
 import torch
+from torch import nn
 
 from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
-from ntlib.data import DATASETS, TASKS, load_task
+from ntlib.data import DATASETS, TASKS, TransferTask, load_task
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
 from ntlib.snn import CODINGS, NORMS, convert, evaluate_snn
@@ -30,19 +31,17 @@ def parse_timesteps(text: str) -> list[int]:
     return values
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.threads < 1:
-        raise ValueError(f"--threads must be at least 1, got {args.threads}")
-    torch.set_num_threads(args.threads)
-    timesteps = parse_timesteps(args.timesteps)
-    for name, value, valid in (
-        ("norm", args.norm, NORMS),
-        ("coding", args.coding, CODINGS),
-    ):
-        if value not in valid:
-            raise ValueError(
-                f"unknown --{name} {value!r}; valid values: {', '.join(valid)}"
-            )
+def use_threads(threads: int) -> None:
+    """Run torch on ``threads`` CPU threads (one is fastest for the book's nets)."""
+    if threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {threads}")
+    torch.set_num_threads(threads)
+
+
+def load_source(
+    args: argparse.Namespace, pretrain_seed: int
+) -> tuple[TransferTask, nn.Sequential]:
+    """The task named by the data options and its pretrained (cached) source CNN."""
     if args.width < 1 or args.pretrain_epochs < 1 or args.seed < 0:
         raise ValueError(
             "--width and --pretrain-epochs must be positive and --seed non-negative, "
@@ -54,10 +53,25 @@ def run(args: argparse.Namespace) -> int:
         task,
         width=args.width,
         epochs=args.pretrain_epochs,
-        seed=args.seed,
+        seed=pretrain_seed,
         cache_dir=args.cache_dir,
         progress=not args.json,
     )
+    return task, model
+
+
+def run(args: argparse.Namespace) -> int:
+    use_threads(args.threads)
+    timesteps = parse_timesteps(args.timesteps)
+    for name, value, valid in (
+        ("norm", args.norm, NORMS),
+        ("coding", args.coding, CODINGS),
+    ):
+        if value not in valid:
+            raise ValueError(
+                f"unknown --{name} {value!r}; valid values: {', '.join(valid)}"
+            )
+    task, model = load_source(args, pretrain_seed=args.seed)
     network = convert(model, task.source_train, args.norm)
     result = evaluate_snn(
         network, task.source_test, timesteps, args.coding, seed=args.seed

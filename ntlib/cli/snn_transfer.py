@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-import torch
-
 from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
-from ntlib.cli.convert import add_data_options
-from ntlib.data import load_task
+from ntlib.cli.convert import add_data_options, load_source, use_threads
 from ntlib.models import DEFAULT_WIDTH
-from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
+from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS
 from ntlib.snn import NORMS
 from ntlib.snn_train import SNN_MODES, tune_spiking
 from ntlib.tuning import GRANULARITIES, METHODS
@@ -20,9 +17,7 @@ DEFAULT_SNN_EPOCHS = {"convert": 15, "surrogate": 8}
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.threads < 1:
-        raise ValueError(f"--threads must be at least 1, got {args.threads}")
-    torch.set_num_threads(args.threads)
+    use_threads(args.threads)
     if args.device != "cpu":
         raise ValueError(f"spiking runs use the CPU only, got --device {args.device}")
     if args.timesteps <= 0:
@@ -30,20 +25,10 @@ def run(args: argparse.Namespace) -> int:
             f"--timesteps must be a positive integer, got {args.timesteps}"
         )
     epochs = DEFAULT_SNN_EPOCHS[args.mode] if args.epochs is None else args.epochs
-    if args.width < 1 or epochs < 1 or args.pretrain_epochs < 1 or args.seed < 0:
-        raise ValueError(
-            "--width, --epochs and --pretrain-epochs must be positive and --seed "
-            f"non-negative, got width={args.width}, epochs={epochs}, "
-            f"pretrain_epochs={args.pretrain_epochs}, seed={args.seed}"
-        )
-    task = load_task(args.dataset, args.task, args.data_dir, args.download)
-    source = pretrained_source_model(
-        task,
-        width=args.width,
-        epochs=args.pretrain_epochs,
-        cache_dir=args.cache_dir,
-        progress=not args.json,
-    )
+    if epochs < 1:
+        raise ValueError(f"--epochs must be positive, got {epochs}")
+    # Like `transfer`, every seed tunes the same source network (pretrained with 0).
+    task, source = load_source(args, pretrain_seed=0)
     run_ = tune_spiking(
         source,
         task,
