@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import torch
 from snntorch import surrogate
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
 
 from ntlib.data import TransferTask
 from ntlib.snn import SpikingNetwork, check_timesteps, convert, evaluate_snn
-from ntlib.train import DEFAULT_LR, evaluate, fit
+from ntlib.train import DEFAULT_LR, adam_and_loader, evaluate, fit
 from ntlib.tuning import prepare, trainable_params
 
 #: How the supplemental biases reach the spiking network (chapter 6).
@@ -67,19 +67,7 @@ def fit_snn(
         The mean loss of each epoch.
     """
     (timesteps,) = check_timesteps(int(timesteps))
-    if epochs < 0 or lr <= 0 or batch_size < 1:
-        raise ValueError(
-            f"fit_snn needs epochs >= 0, lr > 0 and batch_size >= 1, got "
-            f"epochs={epochs}, lr={lr}, batch_size={batch_size}"
-        )
-    params = [p for p in network.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("the spiking network has no trainable parameter")
-    optimizer = torch.optim.Adam(params, lr=lr)
-    generator = torch.Generator().manual_seed(seed)
-    loader = DataLoader(
-        dataset, batch_size=batch_size, shuffle=True, generator=generator
-    )
+    optimizer, loader = adam_and_loader(network, dataset, epochs, lr, batch_size, seed)
     loss_fn = nn.CrossEntropyLoss()
     losses = []
     network.train()

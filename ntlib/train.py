@@ -38,6 +38,35 @@ class FitResult:
     train_seconds: float
 
 
+def adam_and_loader(
+    model: nn.Module,
+    dataset: TensorDataset,
+    epochs: int,
+    lr: float,
+    batch_size: int,
+    seed: int,
+) -> tuple[torch.optim.Adam, DataLoader]:
+    """Adam over the trainable parameters and a loader shuffled by ``seed``.
+
+    The set-up shared by :func:`fit` and chapter 6's spiking training: only
+    parameters with ``requires_grad`` are handed to the optimiser, so frozen
+    weights never move.
+    """
+    if epochs < 0 or batch_size < 1 or lr <= 0:
+        raise ValueError(
+            f"training needs epochs >= 0, batch_size >= 1 and lr > 0, got "
+            f"epochs={epochs}, batch_size={batch_size}, lr={lr}"
+        )
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("the model has no trainable parameter (requires_grad)")
+    generator = torch.Generator().manual_seed(seed)
+    loader = DataLoader(
+        dataset, batch_size=batch_size, shuffle=True, generator=generator
+    )
+    return torch.optim.Adam(params, lr=lr), loader
+
+
 def fit(
     model: nn.Module,
     dataset: TensorDataset,
@@ -66,21 +95,9 @@ def fit(
     Returns:
         A :class:`FitResult` with the mean loss of each epoch.
     """
-    if epochs < 0 or batch_size < 1 or lr <= 0:
-        raise ValueError(
-            f"fit needs epochs >= 0, batch_size >= 1 and lr > 0, got "
-            f"epochs={epochs}, batch_size={batch_size}, lr={lr}"
-        )
-    params = [p for p in model.parameters() if p.requires_grad]
-    if not params:
-        raise ValueError("the model has no trainable parameter (requires_grad)")
+    optimizer, loader = adam_and_loader(model, dataset, epochs, lr, batch_size, seed)
     model.to(device).train()
-    optimizer = torch.optim.Adam(params, lr=lr)
     loss_fn = nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(seed)
-    loader = DataLoader(
-        dataset, batch_size=batch_size, shuffle=True, generator=generator
-    )
     losses: list[float] = []
     start = time.perf_counter()
     for _ in tqdm(range(epochs), desc="epochs", disable=not progress, leave=False):

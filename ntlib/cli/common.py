@@ -34,3 +34,22 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the result as one JSON object on the last line of stdout",
     )
+
+
+def add_threads_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="CPU threads for torch (default 1: small networks gain nothing from "
+        "more, and lose much when the cores are shared)",
+    )
+
+
+def use_threads(threads: int) -> None:
+    """Run torch on ``threads`` CPU threads (one is fastest for the book's nets)."""
+    if threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {threads}")
+    import torch
+
+    torch.set_num_threads(threads)

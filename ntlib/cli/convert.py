@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-import torch
 from torch import nn
 
-from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
+from ntlib.cli.common import (
+    add_json_flag,
+    add_threads_option,
+    emit,
+    peak_rss_mb,
+    use_threads,
+)
 from ntlib.data import DATASETS, TASKS, TransferTask, load_task
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
@@ -29,13 +34,6 @@ def parse_timesteps(text: str) -> list[int]:
             f"--timesteps must be positive integers (for example 8,16,32), got {text!r}"
         )
     return values
-
-
-def use_threads(threads: int) -> None:
-    """Run torch on ``threads`` CPU threads (one is fastest for the book's nets)."""
-    if threads < 1:
-        raise ValueError(f"--threads must be at least 1, got {threads}")
-    torch.set_num_threads(threads)
 
 
 def load_source(
@@ -147,12 +145,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
     parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="CPU threads for torch (default 1: small networks gain nothing from "
-        "more, and lose much when the cores are shared)",
-    )
+    add_threads_option(parser)
     add_json_flag(parser)
     parser.set_defaults(func=run)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
-from ntlib.cli.convert import add_data_options, load_source, use_threads
+from ntlib.cli.common import (
+    add_json_flag,
+    add_threads_option,
+    emit,
+    peak_rss_mb,
+    use_threads,
+)
+from ntlib.cli.convert import add_data_options, load_source
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS
 from ntlib.snn import NORMS
@@ -101,12 +107,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the tuning run")
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
     parser.add_argument("--device", default="cpu", help="cpu only for spiking runs")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="CPU threads for torch (default 1: small networks gain nothing from "
-        "more, and lose much when the cores are shared)",
-    )
+    add_threads_option(parser)
     add_json_flag(parser)
     parser.set_defaults(func=run)

@@ -6,7 +6,7 @@ import argparse
 
 import torch
 
-from ntlib.cli.common import add_json_flag, emit, peak_rss_mb
+from ntlib.cli.common import add_json_flag, add_threads_option, emit, peak_rss_mb
 from ntlib.data import DATASETS, TASKS, load_task
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS
@@ -108,11 +108,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the tuning run")
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="CPU threads for torch (default 1: fastest for these small networks)",
-    )
+    add_threads_option(parser)
     add_json_flag(parser)
     parser.set_defaults(func=run)
