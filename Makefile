@@ -20,12 +20,13 @@ setup: system $(STAMP)
 system:
 	@sh scripts/ensure-ngspice.sh
 
-$(STAMP): requirements.txt pyproject.toml | system
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml | system
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11 or newer is needed, found " + sys.version.split()[0])'
 	@rm -f $(STAMP)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 

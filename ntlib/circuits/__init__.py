@@ -1,22 +1,39 @@
 """The analog neuromodulated neuron in SPICE (chapters 7-9).
 
-``models`` holds the transistor model cards and documented ranges, ``neuron``
-the netlist, ``simulate`` runs ngspice safely, ``measure`` turns waveforms into
-rates, powers and energies, and ``lif`` sets the circuit beside the ideal
+``models`` holds the level-1 cards and documented ranges, ``sky130`` finds and
+loads the SkyWater 130 nm models, ``neuron`` builds the netlist (with
+``netlist_sky130`` and ``netlist_level1``), ``simulate`` runs ngspice safely,
+``measure`` turns waveforms into rates, powers and energies, ``cache`` keeps
+slow results on disk, ``characterize`` measures the rheobase and the
+bidirectional NT bias, ``energy_figures`` the energy per event and per spike,
+``mismatch`` the Monte Carlo, and ``lif`` sets the circuit beside the ideal
 leaky integrate-and-fire model.
 """
 
+from ntlib.circuits.characterize import (
+    BiasCurves,
+    bias_curves,
+    bias_to_supplies,
+    realisable_fraction,
+    rheobase_a,
+)
+from ntlib.circuits.energy_figures import EnergyFigures, energy_figures
 from ntlib.circuits.measure import (
     domain_power_w,
     firing_rate_hz,
     input_event_count,
+    simulate_summary,
     spike_times_s,
     summarize,
     sweep_supply,
 )
 from ntlib.circuits.models import (
+    BIAS_SINK_SUPPLY_RANGES_V,
     BIAS_SUPPLY_RANGE_V,
+    BIAS_SUPPLY_RANGES_V,
     MODEL_CARDS,
+    PROCESSES,
+    SYNAPSE_SUPPLY_RANGES_V,
     SYNAPSE_SUPPLY_RANGE_V,
     WEIGHT_CODE_RANGE,
 )
@@ -29,17 +46,29 @@ from ntlib.circuits.simulate import (
 )
 
 __all__ = [
+    "BIAS_SINK_SUPPLY_RANGES_V",
+    "BIAS_SUPPLY_RANGES_V",
     "BIAS_SUPPLY_RANGE_V",
     "MODEL_CARDS",
+    "PROCESSES",
+    "SYNAPSE_SUPPLY_RANGES_V",
     "SYNAPSE_SUPPLY_RANGE_V",
     "WEIGHT_CODE_RANGE",
+    "BiasCurves",
+    "EnergyFigures",
     "NeuronParams",
     "SimulationError",
     "Transient",
+    "bias_curves",
+    "bias_to_supplies",
     "build_netlist",
     "domain_power_w",
+    "energy_figures",
     "firing_rate_hz",
     "input_event_count",
+    "realisable_fraction",
+    "rheobase_a",
+    "simulate_summary",
     "simulate_neuron",
     "source_current_a",
     "spike_times_s",

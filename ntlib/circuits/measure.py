@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ntlib.circuits.neuron import DOMAINS, NEURON_SUPPLY_V, NeuronParams
+from ntlib.circuits.cache import cache_key, cached_json
+from ntlib.circuits.neuron import DOMAINS, NeuronParams, build_netlist
 from ntlib.circuits.simulate import (
     DEFAULT_TIMEOUT_S,
     Transient,
@@ -20,13 +21,14 @@ from ntlib.circuits.simulate import (
 )
 
 
-def spike_times_s(
-    run: Transient, threshold_v: float = NEURON_SUPPLY_V / 2
-) -> np.ndarray:
+def spike_times_s(run: Transient, threshold_v: float | None = None) -> np.ndarray:
     """Times at which the spike output rises through ``threshold_v`` (chapter 7).
 
-    Each crossing is placed by linear interpolation between time points.
+    The default threshold is half the neuron's supply.  Each crossing is placed
+    by linear interpolation between time points.
     """
+    if threshold_v is None:
+        threshold_v = run.params.neuron_supply_v / 2
     t, v = run.time_s, run.spike_v
     idx = np.flatnonzero((v[:-1] < threshold_v) & (v[1:] >= threshold_v))
     frac = (threshold_v - v[idx]) / (v[idx + 1] - v[idx])
@@ -64,7 +66,8 @@ def domain_power_w(run: Transient) -> dict[str, float]:
 def summarize(run: Transient) -> dict[str, Any]:
     """The figures of one transient, as plain numbers (chapter 8, command line).
 
-    Keys: ``supply_v``, ``weight_code``, ``input_rate_hz``, ``bias_supply_v``,
+    Keys: ``process``, ``corner``, ``temp_c``, ``mismatch_seed``, ``supply_v``,
+    ``weight_code``, ``bias_sink_supply_v``, ``input_rate_hz``, ``bias_supply_v``,
     ``duration_s``, ``spike_count``, ``firing_rate_hz``, ``power_w`` (total),
     ``power_w_by_domain``, ``energy_per_spike_j`` (total energy over the window
     divided by the spikes; ``None`` without spikes), ``neuron_energy_per_spike_j``
@@ -79,6 +82,11 @@ def summarize(run: Transient) -> dict[str, Any]:
     energy_j = total_w * params.duration_s
     events = input_event_count(params)
     return {
+        "process": params.process,
+        "corner": params.corner,
+        "temp_c": params.temp_c,
+        "mismatch_seed": params.mismatch_seed,
+        "bias_sink_supply_v": params.bias_sink_supply_v,
         "supply_v": params.supply_v,
         "weight_code": params.weight_code,
         "input_rate_hz": params.input_rate_hz,
@@ -103,10 +111,38 @@ def summarize(run: Transient) -> dict[str, Any]:
     }
 
 
-def _simulate_and_summarize(
-    item: tuple[NeuronParams, float | None],
+def summary_key(params: NeuronParams) -> str:
+    """The disk-cache key of one transient's summary: netlist and model identity."""
+    from ntlib.circuits.characterize import model_key
+
+    return cache_key(
+        "summary", build_netlist(params), model_key(params.process, params.corner)
+    )
+
+
+def simulate_summary(
+    params: NeuronParams, timeout_s: float | None = DEFAULT_TIMEOUT_S
 ) -> dict[str, Any]:
-    params, timeout_s = item
+    """:func:`summarize` of one transient, from the disk cache when computed before.
+
+    A cached summary keeps the ``sim_seconds`` of the run that computed it.
+
+    Example:
+        >>> simulate_summary(NeuronParams(supply_v=1.2))["firing_rate_hz"]  # doctest: +SKIP
+        21000.0
+    """
+    return cached_json(
+        summary_key(params),
+        lambda: summarize(simulate_neuron(params, timeout_s=timeout_s)),
+    )
+
+
+def _simulate_and_summarize(
+    item: tuple[NeuronParams, float | None, bool],
+) -> dict[str, Any]:
+    params, timeout_s, use_cache = item
+    if use_cache:
+        return simulate_summary(params, timeout_s)
     return summarize(simulate_neuron(params, timeout_s=timeout_s))
 
 
@@ -119,13 +155,19 @@ def sweep_supply(
     duration_s: float = 1e-3,
     processes: int = 1,
     timeout_s: float | None = DEFAULT_TIMEOUT_S,
+    process: str = "sky130",
+    corner: str = "tt",
+    temp_c: float = 27.0,
+    bias_sink_supply_v: float = 0.0,
+    use_cache: bool = False,
 ) -> list[dict[str, Any]]:
     """One simulation per synapse supply voltage; a summary of each (chapter 8).
 
     All parameters are checked before any simulation starts.  ``processes > 1``
     runs the simulations in worker processes (ngspice is one instance per
     process); ``timeout_s`` is each simulation's wall-clock limit (see
-    :data:`ntlib.circuits.simulate.DEFAULT_TIMEOUT_S`).
+    :data:`ntlib.circuits.simulate.DEFAULT_TIMEOUT_S`); ``use_cache`` reads and
+    writes the disk cache (:func:`simulate_summary`).
 
     Example:
         >>> rows = sweep_supply([0.8, 1.2])  # doctest: +SKIP
@@ -139,8 +181,12 @@ def sweep_supply(
             input_rate_hz=input_rate_hz,
             bias_supply_v=bias_supply_v,
             duration_s=duration_s,
+            bias_sink_supply_v=bias_sink_supply_v,
+            process=process,
+            corner=corner,
+            temp_c=temp_c,
         )
         for v in supply_v
     ]
-    items = [(params, timeout_s) for params in all_params]
+    items = [(params, timeout_s, use_cache) for params in all_params]
     return map_processes(_simulate_and_summarize, items, processes)

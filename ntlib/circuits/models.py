@@ -1,6 +1,12 @@
 """Transistor model cards and the documented operating ranges (chapter 7).
 
-The circuits in this book use SPICE level-1 (Shichman-Hodges, square-law)
+The book simulates the neuron on two model sets (``process``): ``"sky130"``,
+the SkyWater 130 nm PDK's BSIM4 models (see :mod:`ntlib.circuits.sky130`),
+from which every power, energy and rate figure that judges the hardware claim
+comes; and ``"level1"``, the teaching cards below, which chapter 7 uses for
+square-law intuition.
+
+The level-1 cards are SPICE level-1 (Shichman-Hodges, square-law)
 MOSFET models.  Level 1 has no subthreshold conduction and no velocity
 saturation, so it is a teaching model, not a sign-off model; it is fast (one
 transient of the neuron takes well under a tenth of a second) and its currents
@@ -44,18 +50,51 @@ MODEL_CARDS: dict[str, dict[str, Any]] = {
     },
 }
 
-#: Documented range of a synapse power domain's supply voltage, in volts.
-#: Below 0.7 V the unit current (the square law above a 0.4 V threshold) is too
-#: small to bring the membrane to threshold against the leak.
-SYNAPSE_SUPPLY_RANGE_V: tuple[float, float] = (0.7, 1.3)
+PROCESSES: tuple[str, ...] = ("level1", "sky130")
 
-#: Documented range of the bias power domain's supply voltage, in volts.  A
-#: supply of exactly 0 V means the domain is switched off (its source is
-#: disconnected from the membrane).
-BIAS_SUPPLY_RANGE_V: tuple[float, float] = (0.7, 1.3)
+#: Documented range of a synapse power domain's supply voltage, in volts, per
+#: process.  Level 1: below 0.7 V the unit current (the square law above a 0.4 V
+#: threshold) is too small to bring the membrane to threshold against the leak.
+#: SKY130: the 1.8 V devices' range from 0.9 V (the low-threshold synapse PMOS
+#: still drives the neuron above its rheobase at weight code 7) to their
+#: nominal 1.8 V.
+SYNAPSE_SUPPLY_RANGES_V: dict[str, tuple[float, float]] = {
+    "level1": (0.7, 1.3),
+    "sky130": (0.9, 1.8),
+}
+
+#: Documented range of the sourcing bias power domain's supply voltage, in
+#: volts, per process.  A supply of exactly 0 V means the domain is switched
+#: off (its source is disconnected).  SKY130: the sourcing PMOS needs its supply
+#: above the membrane's highest voltage (about 0.7 V); it is in subthreshold at
+#: the low end, so small biases are reachable.
+BIAS_SUPPLY_RANGES_V: dict[str, tuple[float, float]] = {
+    "level1": (0.7, 1.3),
+    "sky130": (0.75, 1.8),
+}
+#: Documented range of the sinking bias domain's supply, in volts (0 V = off).
+#: This domain drives the sinking NMOS's gate, so its range starts in that
+#: device's subthreshold region (SKY130) or just above its threshold (level 1).
+BIAS_SINK_SUPPLY_RANGES_V: dict[str, tuple[float, float]] = {
+    "level1": (0.5, 1.3),
+    "sky130": (0.3, 1.2),
+}
+
+#: The default process's ranges (SKY130), under their historical names.
+SYNAPSE_SUPPLY_RANGE_V: tuple[float, float] = SYNAPSE_SUPPLY_RANGES_V["sky130"]
+BIAS_SUPPLY_RANGE_V: tuple[float, float] = BIAS_SUPPLY_RANGES_V["sky130"]
 
 #: Signed 3-bit weight code of a synapse: magnitude 0-7, sign = direction.
 WEIGHT_CODE_RANGE: tuple[int, int] = (-7, 7)
+
+
+def check_process(process: str) -> str:
+    """``process`` if it is one of :data:`PROCESSES`, else a ValueError naming them."""
+    if process not in PROCESSES:
+        raise ValueError(
+            f"process must be one of {', '.join(PROCESSES)}; got {process!r}"
+        )
+    return process
 
 
 def model_lines() -> list[str]:

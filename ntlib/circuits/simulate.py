@@ -78,11 +78,26 @@ def _ngspice_class() -> Any:
     return _NGSPICE_CLASS[0]
 
 
+_CONFIGURED: list[bool] = []  # set once the PDK's options are in place
+
+
 def ngspice_instance() -> Any:
-    """The process's ngspice, started on first use (after checking it is installed)."""
+    """The process's ngspice, started on first use (after checking it is installed).
+
+    On first use it also sets the options of the SKY130 PDK's ``.spiceinit``
+    (:data:`ntlib.circuits.sky130.SPICEINIT_COMMANDS`); they do not change
+    the level-1 circuits.
+    """
     require_ngspice()
     _silence_pyspice()
-    return _ngspice_class().new_instance()
+    ngspice = _ngspice_class().new_instance()
+    if not _CONFIGURED:
+        from ntlib.circuits.sky130 import SPICEINIT_COMMANDS
+
+        for command in SPICEINIT_COMMANDS:
+            ngspice.exec_command(command)
+        _CONFIGURED.append(True)
+    return ngspice
 
 
 def run_netlist(
@@ -214,7 +229,8 @@ class Transient:
         time_s, membrane_v, spike_v, refractory_v: waveforms (ngspice's own,
             non-uniform time points).
         supply_v, supply_current_a: per power domain (``"synapse"``, ``"bias"``,
-            ``"neuron"``): rail voltage and the current drawn from it.
+            ``"bias_sink"``, ``"neuron"``): rail voltage and the current drawn
+            from it.
         sim_seconds: wall time of the simulation.
     """
 
@@ -279,13 +295,16 @@ def source_current_a(
     supply_v: Sequence[float] | np.ndarray,
     membrane_v: float = 0.3,
     timeout_s: float | None = DEFAULT_TIMEOUT_S,
+    process: str = "sky130",
+    corner: str = "tt",
+    temp_c: float = 27.0,
 ) -> np.ndarray:
     """Current of one unit source (multiplier 1) against its supply (chapter 8).
 
     A DC sweep of the source's supply with the membrane node held at
     ``membrane_v``.  Positive values flow onto the membrane (``"excite"``,
     ``"bias"``); an ``"inhibit"`` source gives the current it sinks, also
-    positive.
+    positive (``"bias_sink"`` too).
 
     Example:
         >>> source_current_a("excite", [0.8, 1.2])  # doctest: +SKIP
@@ -302,14 +321,19 @@ def source_current_a(
         )
     start, stop = float(supply[0]), float(supply[-1])
     step = float(np.min(np.diff(supply))) / 2
-    netlist = source_netlist(kind, membrane_v, start, stop, step)
+    netlist = source_netlist(
+        kind, membrane_v, start, stop, step, process, corner, temp_c
+    )
     vectors = run_netlist(
         netlist,
-        describe=f"{kind} source, membrane_v={membrane_v:g} V, supply {start:g}-{stop:g} V",
+        describe=(
+            f"{kind} source ({process}, {corner}, {temp_c:g} C), "
+            f"membrane_v={membrane_v:g} V, supply {start:g}-{stop:g} V"
+        ),
         timeout_s=timeout_s,
     )
     sweep = vectors["v-sweep"] if "v-sweep" in vectors else vectors["vs"]
     # The holding source Vmem absorbs what the device delivers onto the node.
     current = vectors["vmem#branch"]
-    current = current if kind != "inhibit" else -current
+    current = -current if kind in ("inhibit", "bias_sink") else current
     return np.interp(supply, sweep, current)
