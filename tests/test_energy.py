@@ -21,6 +21,7 @@ from ntlib.energy import (
     layers_from_module,
     memory_tier,
     memory_traffic,
+    realisable_biases,
 )
 
 
@@ -120,3 +121,11 @@ def test_bias_power_from_a_table_or_a_function() -> None:
     )
     with pytest.raises(ValueError, match=r"\[-2, 3\]"):
         bias_power_w(table, np.array([3.5]))
+
+
+def test_realisable_biases_clip_to_the_range_and_snap_across_the_gap() -> None:
+    biases = np.array([-60.0, -1.0, -0.01, 0.0, 0.004, 0.012, 0.5, 50.0])
+    held = realisable_biases(biases, (-57.5, 47.6), (-0.002, 0.0175))
+    assert held.tolist() == [-57.5, -1.0, -0.01, 0.0, 0.0, 0.0175, 0.5, 47.6]
+    with pytest.raises(ValueError, match="bias_gap"):
+        realisable_biases(biases, (-1.0, 1.0), (0.1, 0.2))
