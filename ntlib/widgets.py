@@ -1,8 +1,11 @@
 """Interactive figures of the analog neuron: pure plot functions and the explorer (chapter 8).
 
-Each ``plot_*`` function simulates and draws a figure for the parameters it
-is given and returns it; :func:`explorer` wraps :func:`plot_neuron` with
-sliders.  One widget update runs one transient (about a tenth of a second).
+Each ``plot_*`` function draws a figure for the parameters it is given and
+returns it; :func:`explorer` wraps :func:`plot_neuron` with sliders for a
+reader with a Python kernel.  A slider position the chapter precomputed (the
+explorer grid) is read from the disk cache; any other runs one SKY130
+transient (about two seconds).  The static pages use the Plotly explorer of
+:mod:`ntlib.static_explorer` instead.
 """
 
 from __future__ import annotations
@@ -14,22 +17,42 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ntlib.circuits.measure import spike_times_s, summarize
 from ntlib.circuits.models import BIAS_SUPPLY_RANGE_V, SYNAPSE_SUPPLY_RANGE_V
 from ntlib.circuits.neuron import NeuronParams
-from ntlib.circuits.simulate import simulate_neuron
+from ntlib.static_explorer import explorer_grid, explorer_point, static_explorer
 
-DOMAIN_COLOURS = {"synapse": "#1f5aa6", "bias": "#2a9d8f", "neuron": "#d1495b"}
+__all__ = [
+    "explorer",
+    "explorer_controls",
+    "explorer_grid",
+    "explorer_point",
+    "plot_neuron",
+    "plot_schematic",
+    "plot_supply_sweep",
+    "show_neuron",
+    "static_explorer",
+]
+
+DOMAIN_COLOURS = {
+    "synapse": "#1f5aa6",
+    "bias": "#2a9d8f",
+    "bias_sink": "#8ab17d",
+    "neuron": "#d1495b",
+}
 
 
 def plot_neuron(
-    supply_v: float = 1.0,
+    supply_v: float = 1.2,
     bias_supply_v: float = 0.0,
     weight_code: int = 7,
     input_rate_hz: float = 100e3,
     duration_s: float = 1e-3,
 ) -> Figure:
-    """Simulate the neuron once and draw membrane, spikes, rate and power (chapter 8).
+    """Simulate the SKY130 neuron (or read it from the disk cache) and draw it (chapter 8).
+
+    Membrane trace, input and output spikes, firing rate and power by domain.
+    A point computed before (the chapter precomputes the explorer's grid) is
+    read from disk; a new one runs one transient.
 
     Example:
         >>> fig = plot_neuron(supply_v=1.1)  # doctest: +SKIP
@@ -41,8 +64,7 @@ def plot_neuron(
         bias_supply_v=bias_supply_v,
         duration_s=duration_s,
     )
-    run = simulate_neuron(params)
-    figures = summarize(run)
+    point = explorer_point(params)
     # A fixed layout: constrained layout would double the drawing time of a
     # widget update.
     fig = plt.figure(figsize=(9, 4.6), layout="none")
@@ -63,20 +85,16 @@ def plot_neuron(
     ax_rate = fig.add_subplot(grid[0, 1])
     ax_power = fig.add_subplot(grid[1:, 1])
 
-    t_us = run.time_s * 1e6
-    ax_mem.plot(t_us, run.membrane_v, lw=1.0)
+    ax_mem.plot(point["time_us"], point["membrane_v"], lw=1.0)
     ax_mem.set_ylabel("membrane (V)")
-    ax_mem.set_ylim(-0.1, 0.9)
+    ax_mem.set_ylim(-0.1, 1.1)
     ax_mem.set_title(
         f"synapse {supply_v:.2f} V, code {int(weight_code):+d}, "
         f"bias {'off' if bias_supply_v == 0 else f'{bias_supply_v:.2f} V'}, "
         f"input {input_rate_hz / 1e3:.0f} kHz"
     )
-    period_s = 1.0 / input_rate_hz
-    inputs_us = (np.arange(period_s / 2, duration_s, period_s)) * 1e6
-    spikes_us = spike_times_s(run) * 1e6
     ax_raster.eventplot(
-        [spikes_us, inputs_us],
+        [point["spike_times_us"], point["input_times_us"]],
         lineoffsets=[1, 0],
         linelengths=0.8,
         colors=["#d1495b", "#5c5c5c"],
@@ -87,16 +105,12 @@ def plot_neuron(
     ax_raster.set_xlim(0, duration_s * 1e6)
     ax_raster.grid(False)
 
-    ax_rate.bar(["rate"], [figures["firing_rate_hz"] / 1e3], color="#d1495b")
+    rate_khz = point["firing_rate_hz"] / 1e3
+    ax_rate.bar(["rate"], [rate_khz], color="#d1495b")
     ax_rate.set_ylabel("firing rate (kHz)")
-    ax_rate.set_ylim(0, max(25.0, figures["firing_rate_hz"] / 1e3 * 1.2))
-    ax_rate.text(
-        0,
-        figures["firing_rate_hz"] / 1e3 + 0.5,
-        f"{figures['firing_rate_hz'] / 1e3:.1f}",
-        ha="center",
-    )
-    by_domain = figures["power_w_by_domain"]
+    ax_rate.set_ylim(0, max(60.0, rate_khz * 1.2))
+    ax_rate.text(0, rate_khz + 0.5, f"{rate_khz:.1f}", ha="center")
+    by_domain = point["power_w_by_domain"]
     names = list(by_domain)
     ax_power.barh(
         names,
@@ -105,7 +119,7 @@ def plot_neuron(
     )
     ax_power.set_xlabel("power (nW)")
     ax_power.set_xlim(0, max(250.0, max(by_domain.values()) * 1e9 * 1.1))
-    ax_power.set_title(f"total {figures['power_w'] * 1e9:.0f} nW", fontsize="small")
+    ax_power.set_title(f"total {point['power_w'] * 1e9:.0f} nW", fontsize="small")
     return fig
 
 
@@ -116,7 +130,8 @@ def plot_supply_sweep(rows: Sequence[dict[str, Any]]) -> Figure:
     ax_rate.plot(supply, [row["firing_rate_hz"] / 1e3 for row in rows], "o-")
     ax_rate.set_xlabel("synapse supply (V)")
     ax_rate.set_ylabel("firing rate (kHz)")
-    for domain, colour in DOMAIN_COLOURS.items():
+    for domain in rows[0]["power_w_by_domain"]:
+        colour = DOMAIN_COLOURS.get(domain, "#5c5c5c")
         ax_power.plot(
             supply,
             [row["power_w_by_domain"][domain] * 1e9 for row in rows],
@@ -145,7 +160,7 @@ def explorer_controls() -> dict[str, Any]:
     """
     import ipywidgets as widgets
 
-    step_v = 0.05
+    step_v = 0.1
     syn_low, syn_high = SYNAPSE_SUPPLY_RANGE_V
     bias_low, bias_high = BIAS_SUPPLY_RANGE_V
     bias_options = [("off", 0.0)] + [
@@ -155,7 +170,7 @@ def explorer_controls() -> dict[str, Any]:
     style = {"description_width": "initial"}
     return {
         "supply_v": widgets.FloatSlider(
-            value=1.0,
+            value=1.2,
             min=syn_low,
             max=syn_high,
             step=step_v,
@@ -242,7 +257,7 @@ def plot_schematic() -> Figure:
         0.3,
         2.6,
         1.6,
-        "bias power domain\n(NT bias)\n\nPMOS source, always on",
+        "two bias power domains\n(NT bias, either sign)\n\nPMOS source | NMOS sink",
         DOMAIN_COLOURS["bias"],
     )
     box(
@@ -253,7 +268,7 @@ def plot_schematic() -> Figure:
         2.6,
         3.0,
         2.2,
-        "neuron power domain (1.2 V)\n\ncomparator: two inverters\n"
+        "neuron power domain (1.8 V)\n\ncomparator: two inverters\n"
         "feedback Cfb 2 pF (hysteresis)\n-> spike output",
         DOMAIN_COLOURS["neuron"],
     )

@@ -1,4 +1,4 @@
-"""The chapter-8 explorer draws real figures (ntlib.widgets)."""
+"""The chapter-8 explorers draw real figures (ntlib.widgets, ntlib.static_explorer)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,63 @@ import matplotlib.pyplot as plt
 import pytest
 
 import ntlib
-from ntlib.widgets import explorer, plot_neuron, plot_supply_sweep
+from ntlib.static_explorer import explorer_figure, point_title
+from ntlib.widgets import explorer, plot_neuron, plot_supply_sweep, static_explorer
 
 pytestmark = pytest.mark.skipif(
     not ntlib.ngspice_status().available, reason="ngspice is not installed"
 )
 
 
-def test_plot_neuron_draws_trace_raster_rate_and_power() -> None:
-    fig = plot_neuron()
+def _grid() -> dict:
+    points = []
+    for supply, rate, power in [(0.9, 10e3, 200e-9), (1.2, 25e3, 600e-9)]:
+        points.append(
+            {
+                "supply_v": supply,
+                "time_us": [0.0, 1.0, 2.0],
+                "membrane_v": [0.0, supply / 2, 0.0],
+                "spike_times_us": [1.5],
+                "input_times_us": [0.5],
+                "firing_rate_hz": rate,
+                "power_w": power,
+                "power_w_by_domain": {"synapse": power, "neuron": 0.0},
+            }
+        )
+    return {"weight_code": 7, "input_rate_hz": 1e5, "duration_s": 2e-6, "points": points}
+
+
+def test_static_explorer_bundle_has_html_script_and_plotly_json() -> None:
+    bundle = static_explorer(_grid())
+    html = bundle["text/html"]
+    assert html.startswith('<div class="nt-explorer">')
+    assert "<script" in html and "Plotly.newPlot" in html
+    figure = bundle["application/vnd.plotly.v1+json"]
+    assert len(figure["data"]) == 4
+    steps = figure["layout"]["sliders"][0]["steps"]
+    titles = [step["args"][1]["title"]["text"] for step in steps]
+    assert titles == [
+        "synapse supply 0.90 V: 10.0 kHz, 200 nW",
+        "synapse supply 1.20 V: 25.0 kHz, 600 nW",
+    ]
+    # Each step shows exactly its own membrane and spike traces.
+    assert steps[0]["args"][0]["visible"] == [True, True, False, False]
+    assert figure["layout"]["title"]["text"] == titles[1]  # starts in the middle
+
+
+def test_static_explorer_rejects_an_empty_grid() -> None:
+    with pytest.raises(ValueError, match="no points"):
+        explorer_figure({"points": []})
+    assert point_title(_grid()["points"][0]).startswith("synapse supply 0.90 V")
+
+
+def test_plot_neuron_draws_trace_raster_rate_and_power(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("NTLIB_CACHE_DIR", str(tmp_path))
+    fig = plot_neuron(supply_v=1.5, duration_s=0.3e-3)
     axes = fig.get_axes()
     assert len(axes) == 4
     trace = axes[0].get_lines()[0].get_ydata()
-    assert trace.max() > 0.5  # the membrane reached threshold
+    assert max(trace) > 0.5  # the membrane reached threshold
     plt.close(fig)
 
 
@@ -34,7 +78,7 @@ def test_sweep_figure_and_explorer() -> None:
             "power_w": p,
             "power_w_by_domain": {"synapse": p / 2, "bias": 0.0, "neuron": p / 2},
         }
-        for v, r, p in [(0.8, 1e3, 1e-8), (1.0, 2e3, 2e-8)]
+        for v, r, p in [(0.9, 1e3, 1e-8), (1.2, 2e3, 2e-8)]
     ]
     fig = plot_supply_sweep(rows)
     assert len(fig.get_axes()) == 2

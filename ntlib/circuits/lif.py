@@ -8,7 +8,8 @@ For a constant current the firing rate has a closed form:
 
 and 0 below the rheobase current ``V_th / R``.  This module fits ``C`` and
 ``R`` from a simulated subthreshold membrane trace, ``V_th`` and ``t_ref`` from
-simulated rates, and maps an NT bias to the bias supply voltage.
+simulated rates.  (An NT bias maps to a bias supply voltage in
+:mod:`ntlib.circuits.characterize`.)
 """
 
 from __future__ import annotations
@@ -148,43 +149,10 @@ def fit_lif(
     )
 
 
-def bias_to_supply_v(
-    bias: float | np.ndarray,
-    rheobase_a: float,
-    supply_v: np.ndarray,
-    source_current_a: np.ndarray,
-) -> np.ndarray:
-    """The bias supply voltage that realises an NT bias (chapter 8).
-
-    An NT bias ``b`` adds to a neuron's input; on the circuit it is the
-    current ``b * rheobase_a`` (``b = 1`` alone brings the neuron to its
-    threshold).  The bias source's measured current against its supply
-    (increasing) is inverted by interpolation.
-
-    Raises:
-        ValueError: a bias below 0 (this source only sources current) or one
-            needing more current than the documented supply range gives.
-    """
-    bias = np.asarray(bias, dtype=float)
-    needed_a = bias * rheobase_a
-    low, high = float(source_current_a[0]), float(source_current_a[-1])
-    if np.any(bias < 0):
-        raise ValueError(
-            f"the bias source only adds current: bias must be >= 0; got {bias.min():g}"
-        )
-    if np.any(needed_a > high * (1 + 1e-9)):
-        raise ValueError(
-            f"bias {bias.max():g} needs {needed_a.max():.3g} A, more than the "
-            f"{high:.3g} A the bias source gives at {supply_v[-1]:g} V"
-        )
-    volts = np.interp(needed_a, source_current_a, supply_v)
-    # Below the smallest tabulated current the domain is switched off (0 V).
-    return np.where(needed_a < low, 0.0, volts)
-
-
 def fit_circuit(
     currents_a: np.ndarray | None = None,
     step_current_a: float = 5e-9,
+    process: str = "sky130",
 ) -> LifFit:
     """Simulate the neuron and fit the LIF model to it (chapter 7's recipe).
 
@@ -199,7 +167,12 @@ def fit_circuit(
     if currents_a is None:
         currents_a = np.array([20e-9, 30e-9, 50e-9, 80e-9, 120e-9, 200e-9, 300e-9])
     step = simulate_neuron(
-        NeuronParams(weight_code=0, input_current_a=step_current_a, duration_s=3e-3)
+        NeuronParams(
+            weight_code=0,
+            input_current_a=step_current_a,
+            duration_s=3e-3,
+            process=process,
+        )
     )
     capacitance_f, leak_ohm = fit_membrane(step.time_s, step.membrane_v, step_current_a)
     rates = np.array(
@@ -207,7 +180,10 @@ def fit_circuit(
             firing_rate_hz(
                 simulate_neuron(
                     NeuronParams(
-                        weight_code=0, input_current_a=float(i), duration_s=2e-3
+                        weight_code=0,
+                        input_current_a=float(i),
+                        duration_s=2e-3,
+                        process=process,
                     )
                 )
             )

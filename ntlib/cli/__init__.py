@@ -19,6 +19,7 @@ from ntlib import __version__
 SUBCOMMANDS: tuple[str, ...] = (
     "ntlib.cli.info",
     "ntlib.cli.circuit",
+    "ntlib.cli.mismatch",
     "ntlib.cli.convert",
     "ntlib.cli.snn_transfer",
     "ntlib.cli.transfer",

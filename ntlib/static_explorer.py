@@ -1,0 +1,202 @@
+"""Chapter 8's supply-voltage explorer for pages without a Python kernel.
+
+A published HTML page cannot run SPICE, so this explorer is a precomputed grid
+of SKY130 transients (one per synapse supply, cached on disk) drawn with
+Plotly: a slider picks the supply, and the membrane trace, the output spikes
+and the title (supply, firing rate, power) follow it, in the browser alone.
+:func:`explorer_grid` computes the grid; :func:`static_explorer` is the pure
+function that turns a grid into a displayable bundle.  Kernel readers also
+get the live ``ipywidgets`` explorer of :mod:`ntlib.widgets`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+#: Samples per membrane trace in the grid (uniform in time).
+TRACE_POINTS = 400
+#: The class of the ``<div>`` that holds the explorer on the page.
+EXPLORER_CLASS = "nt-explorer"
+
+
+def _grid_point(params: Any) -> dict[str, Any]:
+    from ntlib.circuits.measure import spike_times_s, summarize
+    from ntlib.circuits.simulate import simulate_neuron
+
+    run = simulate_neuron(params)
+    figures = summarize(run)
+    time_s = np.linspace(0.0, params.duration_s, TRACE_POINTS)
+    return {
+        "supply_v": params.supply_v,
+        "time_us": np.round(time_s * 1e6, 4).tolist(),
+        "membrane_v": np.round(np.interp(time_s, run.time_s, run.membrane_v), 5).tolist(),
+        "spike_times_us": np.round(spike_times_s(run) * 1e6, 4).tolist(),
+        "firing_rate_hz": figures["firing_rate_hz"],
+        "power_w": figures["power_w"],
+        "power_w_by_domain": figures["power_w_by_domain"],
+        "input_times_us": np.round(
+            np.arange(0.5 / params.input_rate_hz, params.duration_s, 1 / params.input_rate_hz)
+            * 1e6,
+            4,
+        ).tolist(),
+    }
+
+
+def explorer_point(params: Any) -> dict[str, Any]:
+    """One transient as an explorer point (traces and figures), cached on disk."""
+    from ntlib.circuits.cache import cache_key, cached_json
+    from ntlib.circuits.characterize import model_key
+    from ntlib.circuits.neuron import build_netlist
+
+    key = cache_key(
+        "explorer-point",
+        TRACE_POINTS,
+        build_netlist(params),
+        model_key(params.process, params.corner),
+    )
+    return cached_json(key, lambda: _grid_point(params))
+
+
+def explorer_grid(
+    supply_v: Sequence[float] = tuple(np.round(np.arange(0.9, 1.81, 0.1), 2)),
+    weight_code: int = 7,
+    input_rate_hz: float = 100e3,
+    duration_s: float = 1e-3,
+    processes: int = 1,
+) -> dict[str, Any]:
+    """Simulate the SKY130 neuron at each synapse supply; traces and figures (chapter 8).
+
+    Each point is cached on disk (key: netlist text and model files), so a
+    rebuilt chapter reads the grid back in a fraction of a second.
+
+    Returns:
+        ``{"weight_code", "input_rate_hz", "duration_s", "points": [...]}``;
+        each point has ``supply_v``, ``time_us``, ``membrane_v``,
+        ``spike_times_us``, ``firing_rate_hz``, ``power_w`` and
+        ``power_w_by_domain``.
+    """
+    from ntlib.circuits.neuron import NeuronParams
+    from ntlib.circuits.simulate import map_processes
+
+    params = [
+        NeuronParams(
+            supply_v=float(v),
+            weight_code=weight_code,
+            input_rate_hz=input_rate_hz,
+            duration_s=duration_s,
+        )
+        for v in supply_v
+    ]
+    return {
+        "weight_code": weight_code,
+        "input_rate_hz": input_rate_hz,
+        "duration_s": duration_s,
+        "points": map_processes(explorer_point, params, processes),
+    }
+
+
+def point_title(point: dict[str, Any]) -> str:
+    """The title for one grid point: supply, firing rate and power.
+
+    Example:
+        >>> point_title({"supply_v": 1.2, "firing_rate_hz": 14300.0, "power_w": 52e-9})
+        'synapse supply 1.20 V: 14.3 kHz, 52 nW'
+    """
+    return (
+        f"synapse supply {point['supply_v']:.2f} V: "
+        f"{point['firing_rate_hz'] / 1e3:.1f} kHz, {point['power_w'] * 1e9:.0f} nW"
+    )
+
+
+def explorer_figure(grid: dict[str, Any], start: int | None = None) -> Any:
+    """The Plotly figure of a grid: two traces per supply, a slider over supplies."""
+    import plotly.graph_objects as go
+
+    points = grid["points"]
+    if not points:
+        raise ValueError("the explorer grid has no points")
+    start = len(points) // 2 if start is None else start
+    if not 0 <= start < len(points):
+        raise ValueError(f"start must index the grid's {len(points)} points; got {start}")
+    fig = go.Figure()
+    for i, point in enumerate(points):
+        fig.add_trace(
+            go.Scatter(
+                x=point["time_us"],
+                y=point["membrane_v"],
+                mode="lines",
+                name="membrane",
+                line={"color": "#1f5aa6", "width": 1.2},
+                visible=i == start,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=point["spike_times_us"],
+                y=[1.0] * len(point["spike_times_us"]),
+                mode="markers",
+                name="output spikes",
+                marker={"symbol": "line-ns-open", "size": 14, "color": "#d1495b"},
+                visible=i == start,
+            )
+        )
+    steps = []
+    for i, point in enumerate(points):
+        visible = [False] * (2 * len(points))
+        visible[2 * i] = visible[2 * i + 1] = True
+        steps.append(
+            {
+                "method": "update",
+                "label": f"{point['supply_v']:.2f}",
+                "args": [{"visible": visible}, {"title": {"text": point_title(point)}}],
+            }
+        )
+    fig.update_layout(
+        title={"text": point_title(points[start])},
+        xaxis={"title": {"text": "time (us)"}},
+        yaxis={"title": {"text": "membrane (V)"}, "range": [-0.05, 1.1]},
+        sliders=[
+            {
+                "active": start,
+                "currentvalue": {"prefix": "synapse supply (V): "},
+                "steps": steps,
+                "pad": {"t": 40},
+            }
+        ],
+        height=430,
+        margin={"l": 60, "r": 20, "t": 60, "b": 40},
+        showlegend=True,
+        template="simple_white",
+    )
+    return fig
+
+
+def static_explorer(grid: dict[str, Any], start: int | None = None) -> dict[str, Any]:
+    """A display bundle of the grid explorer: HTML for pages, Plotly JSON for Lab.
+
+    ``text/html`` holds a ``<div class="nt-explorer">`` whose ``<script>``
+    calls ``Plotly.newPlot`` (the page loads plotly.js itself);
+    ``application/vnd.plotly.v1+json`` lets JupyterLab draw it live.  Show it
+    with ``IPython.display.display(bundle, raw=True)``.
+
+    Example:
+        >>> bundle = static_explorer(explorer_grid())  # doctest: +SKIP
+        >>> sorted(bundle)  # doctest: +SKIP
+        ['application/vnd.plotly.v1+json', 'text/html', 'text/plain']
+    """
+    import plotly.io as pio
+
+    fig = explorer_figure(grid, start)
+    body = pio.to_html(
+        fig, full_html=False, include_plotlyjs=False, config={"responsive": True}
+    )
+    html = f'<div class="{EXPLORER_CLASS}">\n{body}\n</div>'
+    return {
+        "text/html": html,
+        "application/vnd.plotly.v1+json": json.loads(fig.to_json()),
+        "text/plain": f"<supply-voltage explorer: {len(grid['points'])} supplies>",
+    }
