@@ -25,13 +25,15 @@ import numpy as np
 import torch
 
 from ntlib.activity import measure_activity
-from ntlib.circuits import NeuronParams, energy_figures
+from ntlib.circuits import energy_figures
+from ntlib.circuits.energy_figures import EVENT_RATE_HZ
 from ntlib.data import load_task
 from ntlib.energy import (
     analog_breakdown_j,
     bias_power_w,
     digital_rows,
     layers_from_module,
+    realisable_biases,
 )
 from ntlib.pretrain import pretrained_source_model
 from ntlib.quantise import quantised_model
@@ -118,7 +120,7 @@ def main() -> None:
         f"NT (chapter 2, per channel): target accuracy {100 * nt_acc:.2f} %, "
         f"{100 * (biases < 0).mean():.1f} % of neurons with a negative bias"
     )
-    inference_s = args.timesteps / NeuronParams().input_rate_hz
+    inference_s = args.timesteps / EVENT_RATE_HZ
     print(
         f"assumed inference time: {inference_s * 1e6:.0f} us "
         f"(T input periods of the circuit)"
@@ -126,21 +128,23 @@ def main() -> None:
     layers = layers_from_module(model, task.input_shape)
     digital = {p: digital_rows(layers, p) for p in ("fp32", "int8")}
     for process in processes:
-        figures = energy_figures(process=process)
-        clipped = np.clip(biases, *figures.bias_range_rheobase)
-        outside = float(np.mean(clipped != biases))
+        figures = energy_figures(process=process, processes=2)
+        held = realisable_biases(
+            biases, figures.bias_range_rheobase, figures.bias_gap_rheobase
+        )
+        moved = float(np.mean(held != biases))
         parts = analog_breakdown_j(
             report.layers,
             figures.synaptic_event_j,
             figures.spike_j,
             figures.neuron_static_w,
-            float(bias_power_w(figures.bias_power_w, clipped).sum()),
+            float(bias_power_w(figures.bias_power_at, held).sum()),
             inference_s,
         )
         print(
             f"analog, {process}: "
             + ", ".join(f"{k} {v * 1e9:.3f} nJ" for k, v in parts.items())
-            + f" (biases outside the range, clipped: {100 * outside:.1f} %)"
+            + f" (NT biases the sources cannot hold exactly: {100 * moved:.1f} %)"
         )
         for precision, rows in digital.items():
             for row, energy in rows.items():
