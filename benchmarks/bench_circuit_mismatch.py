@@ -40,15 +40,16 @@ def main() -> None:
     keys = ("firing_rate_hz", "power_w", "rheobase_a")
     distinct = len({tuple(row[k] for k in keys) for row in first})
     print(f"rows: {len(first)}, distinct (rate, power, rheobase): {distinct}")
-    repeats = all(
-        a[k] == b[k] for a, b in zip(first, again, strict=True) for k in keys
-    )
+    repeats = all(a[k] == b[k] for a, b in zip(first, again, strict=True) for k in keys)
     print(f"same seed repeats exactly: {repeats}")
     print(
         "other seed differs: "
         f"{any(a['rheobase_a'] != b['rheobase_a'] for a, b in zip(first, other, strict=True))}"
     )
-    for key, scale, unit in (("firing_rate_hz", 1e-3, "kHz"), ("rheobase_a", 1e9, "nA")):
+    for key, scale, unit in (
+        ("firing_rate_hz", 1e-3, "kHz"),
+        ("rheobase_a", 1e9, "nA"),
+    ):
         values = [row[key] * scale for row in first]
         print(
             f"{key}: mean {statistics.mean(values):.4g} {unit}, "

@@ -12,6 +12,7 @@ energy per synaptic event at codes +7/+1/-7, energy per spike).
 
 from __future__ import annotations
 
+import itertools
 import json
 import statistics
 import subprocess
@@ -48,7 +49,7 @@ def main() -> None:
         median = statistics.median(row["sim_seconds"] for row in rows)
         print(f"  median sim_seconds: {median:.2f} s")
     tt = [row["firing_rate_hz"] for row in by_corner["tt"]]
-    rising = all(b > a for a, b in zip(tt, tt[1:], strict=False))
+    rising = all(b > a for a, b in itertools.pairwise(tt))
     print(f"tt rates strictly rising over {SUPPLIES} V: {rising}")
     for i, volts in enumerate(SUPPLIES.split(",")):
         ss = by_corner["ss"][i]["firing_rate_hz"]

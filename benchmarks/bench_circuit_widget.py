@@ -51,8 +51,12 @@ def main() -> None:
     supplies = np.round(np.arange(0.9, 1.8 + 1e-9, 0.1), 2)
     start = time.perf_counter()
     explorer_grid(supplies, processes=2)
-    print(f"grid of {supplies.size} SKY130 transients: {time.perf_counter() - start:.1f} s")
-    on_grid = timed([{"supply_v": float(supplies[i % supplies.size])} for i in range(20)])
+    print(
+        f"grid of {supplies.size} SKY130 transients: {time.perf_counter() - start:.1f} s"
+    )
+    on_grid = timed(
+        [{"supply_v": float(supplies[i % supplies.size])} for i in range(20)]
+    )
     off_grid = timed(
         [{"supply_v": 1.2, "weight_code": code} for code in (5, 3, -4)]
         + [{"supply_v": 1.2, "bias_supply_v": v} for v in (0.95, 1.05)]

@@ -33,13 +33,17 @@ def _grid_point(params: Any) -> dict[str, Any]:
     return {
         "supply_v": params.supply_v,
         "time_us": np.round(time_s * 1e6, 4).tolist(),
-        "membrane_v": np.round(np.interp(time_s, run.time_s, run.membrane_v), 5).tolist(),
+        "membrane_v": np.round(
+            np.interp(time_s, run.time_s, run.membrane_v), 5
+        ).tolist(),
         "spike_times_us": np.round(spike_times_s(run) * 1e6, 4).tolist(),
         "firing_rate_hz": figures["firing_rate_hz"],
         "power_w": figures["power_w"],
         "power_w_by_domain": figures["power_w_by_domain"],
         "input_times_us": np.round(
-            np.arange(0.5 / params.input_rate_hz, params.duration_s, 1 / params.input_rate_hz)
+            np.arange(
+                0.5 / params.input_rate_hz, params.duration_s, 1 / params.input_rate_hz
+            )
             * 1e6,
             4,
         ).tolist(),
@@ -121,7 +125,9 @@ def explorer_figure(grid: dict[str, Any], start: int | None = None) -> Any:
         raise ValueError("the explorer grid has no points")
     start = len(points) // 2 if start is None else start
     if not 0 <= start < len(points):
-        raise ValueError(f"start must index the grid's {len(points)} points; got {start}")
+        raise ValueError(
+            f"start must index the grid's {len(points)} points; got {start}"
+        )
     fig = go.Figure()
     for i, point in enumerate(points):
         fig.add_trace(

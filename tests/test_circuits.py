@@ -112,7 +112,9 @@ def test_bidirectional_bias_maps_both_signs_and_refuses_the_unreachable() -> Non
     curves = bias_curves()
     rheobase = rheobase_a()
     assert 5e-9 < rheobase < 30e-9
-    source_v, sink_v = bias_to_supplies(np.array([-1.0, 0.0, 1.0, 2.0]), rheobase, curves)
+    source_v, sink_v = bias_to_supplies(
+        np.array([-1.0, 0.0, 1.0, 2.0]), rheobase, curves
+    )
     assert sink_v[0] > 0 and source_v[0] == 0
     assert source_v[1] == 0 and sink_v[1] == 0
     assert sink_v[2] == 0 and 0 < source_v[2] < source_v[3]
@@ -123,7 +125,9 @@ def test_bidirectional_bias_maps_both_signs_and_refuses_the_unreachable() -> Non
         bias_to_supplies(1e4, rheobase, curves)
     with pytest.raises(ValueError, match="out of the circuit's reach"):
         bias_to_supplies(1e-6, rheobase, curves)
-    fractions = realisable_fraction(np.array([0.0, 1.0, -1.0, 1e4, 1e-6]), rheobase, curves)
+    fractions = realisable_fraction(
+        np.array([0.0, 1.0, -1.0, 1e4, 1e-6]), rheobase, curves
+    )
     assert fractions == {"realisable": 0.6, "too_large": 0.2, "too_small": 0.2}
 
 
@@ -141,7 +145,7 @@ class SerialExecutor(Executor):
     def __init__(self) -> None:
         self.calls = 0
 
-    def map(self, fn, *iterables, **kwargs):  # noqa: ANN001, ANN201
+    def map(self, fn, *iterables, **kwargs):
         self.calls += 1
         return map(fn, *iterables)
 
@@ -327,9 +331,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_command_line_json() -> None:
-    out = _cli(
-        "circuit", "--supply-v", "0.9,1.1", "--process", "level1", "--json"
-    )
+    out = _cli("circuit", "--supply-v", "0.9,1.1", "--process", "level1", "--json")
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout.strip().splitlines()[-1])
     assert [row["supply_v"] for row in rows] == [0.9, 1.1]
@@ -366,7 +368,10 @@ def test_command_line_rejects_non_finite_supplies_and_caps_jobs() -> None:
     assert cap_jobs(64, 1000) <= (__import__("os").cpu_count() or 1)
     with pytest.raises(ValueError, match="--jobs"):
         cap_jobs(0, 3)
-    assert strict({"a": [math.nan, 1.0], "b": math.inf}) == {"a": [None, 1.0], "b": None}
+    assert strict({"a": [math.nan, 1.0], "b": math.inf}) == {
+        "a": [None, 1.0],
+        "b": None,
+    }
 
 
 def test_mismatch_command_line_is_reproducible_by_seed() -> None:

@@ -33,7 +33,12 @@ def _grid() -> dict:
                 "power_w_by_domain": {"synapse": power, "neuron": 0.0},
             }
         )
-    return {"weight_code": 7, "input_rate_hz": 1e5, "duration_s": 2e-6, "points": points}
+    return {
+        "weight_code": 7,
+        "input_rate_hz": 1e5,
+        "duration_s": 2e-6,
+        "points": points,
+    }
 
 
 def test_static_explorer_bundle_has_html_script_and_plotly_json() -> None:

@@ -33,8 +33,8 @@ from ntlib.circuits.models import (
     BIAS_SUPPLY_RANGES_V,
     MODEL_CARDS,
     PROCESSES,
-    SYNAPSE_SUPPLY_RANGES_V,
     SYNAPSE_SUPPLY_RANGE_V,
+    SYNAPSE_SUPPLY_RANGES_V,
     WEIGHT_CODE_RANGE,
 )
 from ntlib.circuits.neuron import NeuronParams, build_netlist
@@ -68,8 +68,8 @@ __all__ = [
     "input_event_count",
     "realisable_fraction",
     "rheobase_a",
-    "simulate_summary",
     "simulate_neuron",
+    "simulate_summary",
     "source_current_a",
     "spike_times_s",
     "summarize",

@@ -86,9 +86,7 @@ def rheobase_a(params: NeuronParams | None = None) -> float:
     """
     params = params if params is not None else NeuronParams()
     netlist = rheobase_netlist(params)
-    key = cache_key(
-        "rheobase", netlist, model_key(params.process, params.corner)
-    )
+    key = cache_key("rheobase", netlist, model_key(params.process, params.corner))
     return float(cached_json(key, lambda: _rheobase_from_sweep(netlist, params)))
 
 
@@ -197,11 +195,11 @@ def bias_to_supplies(
     values = np.asarray(bias, dtype=float)
     if not np.all(np.isfinite(values)):
         raise ValueError("bias must be finite; got NaN or infinity")
-    (most_neg, most_pos), (least_neg, least_pos) = bias_range_rheobase(
-        curves, rheobase
-    )
-    reachable = (values == 0) | ((values >= least_pos) & (values <= most_pos)) | (
-        (values <= least_neg) & (values >= most_neg)
+    (most_neg, most_pos), (least_neg, least_pos) = bias_range_rheobase(curves, rheobase)
+    reachable = (
+        (values == 0)
+        | ((values >= least_pos) & (values <= most_pos))
+        | ((values <= least_neg) & (values >= most_neg))
     )
     if not np.all(reachable):
         bad = values[~reachable].flat[0]
@@ -213,7 +211,9 @@ def bias_to_supplies(
     source_v = np.interp(
         values * rheobase, np.asarray(curves.source_a), curves.source_supply_v
     )
-    sink_v = np.interp(-values * rheobase, np.asarray(curves.sink_a), curves.sink_supply_v)
+    sink_v = np.interp(
+        -values * rheobase, np.asarray(curves.sink_a), curves.sink_supply_v
+    )
     return np.where(values > 0, source_v, 0.0), np.where(values < 0, sink_v, 0.0)
 
 
@@ -222,9 +222,7 @@ def realisable_fraction(
 ) -> dict[str, float]:
     """Fractions of ``bias`` that are realisable, too large, or too small (chapter 8)."""
     values = np.asarray(bias, dtype=float).ravel()
-    (most_neg, most_pos), (least_neg, least_pos) = bias_range_rheobase(
-        curves, rheobase
-    )
+    (most_neg, most_pos), (least_neg, least_pos) = bias_range_rheobase(curves, rheobase)
     too_large = (values > most_pos) | (values < most_neg)
     too_small = (values != 0) & (values < least_pos) & (values > least_neg)
     return {

@@ -100,9 +100,7 @@ def mismatch_sweep(
     if isinstance(instances, bool) or not isinstance(instances, int):
         raise TypeError(f"instances must be an integer; got {instances!r}")
     if not 1 <= instances <= MAX_INSTANCES:
-        raise ValueError(
-            f"instances must be 1 to {MAX_INSTANCES:,}; got {instances!r}"
-        )
+        raise ValueError(f"instances must be 1 to {MAX_INSTANCES:,}; got {instances!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
     items = [

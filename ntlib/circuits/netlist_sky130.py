@@ -70,8 +70,14 @@ def synapse_lines(params: Any, pulse: Any) -> list[str]:
         for unit in range(2**bit):
             lines.append(
                 device_line(
-                    f"p{bit}_{unit}", "mem", f"gp{bit}", "vsyn", "vsyn",
-                    "pfet_01v8_lvt", pw, pl,
+                    f"p{bit}_{unit}",
+                    "mem",
+                    f"gp{bit}",
+                    "vsyn",
+                    "vsyn",
+                    "pfet_01v8_lvt",
+                    pw,
+                    pl,
                 )
             )
             lines.append(
@@ -106,7 +112,9 @@ def bias_lines(params: Any) -> list[str]:
         )
     if params.bias_sink_supply_v > 0:
         w, length = BIAS_NMOS_WL_UM
-        lines.append(device_line("bn", "mem", "vbiasn", "0", "0", "nfet_01v8", w, length))
+        lines.append(
+            device_line("bn", "mem", "vbiasn", "0", "0", "nfet_01v8", w, length)
+        )
     return lines
 
 

