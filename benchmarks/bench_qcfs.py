@@ -40,8 +40,10 @@ def main() -> None:
     test = task.source_test
     if len(test) > args.test_limit:
         test = torch.utils.data.Subset(test, range(args.test_limit))
-    print(f"{args.dataset}/{args.task}: {len(test)} test images "
-          f"(one image = {100 / len(test):.2f} points)")
+    print(
+        f"{args.dataset}/{args.task}: {len(test)} test images "
+        f"(one image = {100 / len(test):.2f} points)"
+    )
     header = "source            ANN %   " + " ".join(f"T={t:<5}" for t in TIMESTEPS)
     print(header)
     summary = []
@@ -54,16 +56,21 @@ def main() -> None:
         result = evaluate_snn(convert(model, task.source_train, norm), test, TIMESTEPS)
         loss = {t: 100 * (ann - a) for t, a in result.accuracy.items()}
         name = f"{activation}{'' if levels is None else f' L={levels}'} {norm}"
-        print(f"{name:<17} {100 * ann:6.2f}  "
-              + " ".join(f"{loss[t]:+6.2f}" for t in TIMESTEPS)
-              + f"   ({time.perf_counter() - start:.0f} s)")
+        print(
+            f"{name:<17} {100 * ann:6.2f}  "
+            + " ".join(f"{loss[t]:+6.2f}" for t in TIMESTEPS)
+            + f"   ({time.perf_counter() - start:.0f} s)"
+        )
         reach = next((t for t in TIMESTEPS if loss[t] <= 0.2), None)
         ops = result.synaptic_ops_per_inference
         summary.append((name, ann, reach, ops[reach] if reach else None, ops))
     print("\nsmallest T with a loss of at most 0.2 points, and its synaptic ops:")
     for name, ann, reach, ops_at, ops in summary:
-        twin = "" if name.startswith("relu") else (
-            f"; ANN minus its ReLU twin {100 * (ann - relu_acc):+.2f} points")
+        twin = (
+            ""
+            if name.startswith("relu")
+            else (f"; ANN minus its ReLU twin {100 * (ann - relu_acc):+.2f} points")
+        )
         where = f"T={reach}: {ops_at:,.0f} synaptic ops" if reach else "not reached"
         print(f"  {name:<17} {where}{twin}")
     print("\nsynaptic operations per inference at each T:")

@@ -97,9 +97,7 @@ def pretrained_source_model(
 
     def build() -> nn.Sequential:
         torch.manual_seed(seed)
-        return build_cnn(
-            task.input_shape, task.num_classes, width, activation, levels
-        )
+        return build_cnn(task.input_shape, task.num_classes, width, activation, levels)
 
     model = build()
     if path.exists():

@@ -43,9 +43,7 @@ _ADVICE = {
     "BatchNorm2d": "fold it into the preceding convolution, or train without it",
     "BatchNorm1d": "fold it into the preceding linear layer, or train without it",
 }
-_SUPPORTED = (
-    "Conv2d, Linear, ReLU, QCFS, AvgPool2d, Flatten, Dropout, ModulatoryBias"
-)
+_SUPPORTED = "Conv2d, Linear, ReLU, QCFS, AvgPool2d, Flatten, Dropout, ModulatoryBias"
 
 
 # ----------------------------------------------------- chapter 5: conversion

@@ -63,7 +63,9 @@ def test_calibration_sets_thresholds_from_data() -> None:
     x = torch.rand(64, 1, 8, 8)
     thresholds = calibrate_thresholds(net, x)
     assert len(thresholds) == 3
-    assert thresholds == [float(m.threshold.detach()) for m in net if isinstance(m, QCFS)]
+    assert thresholds == [
+        float(m.threshold.detach()) for m in net if isinstance(m, QCFS)
+    ]
     # every layer passes something on (uncalibrated, L=2 rounds all to zero)
     h = x
     for module in net:
