@@ -1,20 +1,27 @@
 """A small CNN for the source task, and standard architectures to count (chapters 1, 3).
 
-The network is made only of ``Conv2d``, ``ReLU``, ``AvgPool2d``, ``Flatten``
-and ``Linear`` layers (no batch-norm, no max-pooling), so that a later
-chapter can convert it into a spiking network neuron for neuron.
+The network is made only of ``Conv2d``, ``ReLU`` (or the QCFS activation of
+chapter 5), ``AvgPool2d``, ``Flatten`` and ``Linear`` layers (no batch-norm,
+no max-pooling), so that a later chapter can convert it into a spiking network
+neuron for neuron.
 """
 
 from __future__ import annotations
 
 from torch import nn
 
+from ntlib.qcfs import check_activation, make_activation
+
 #: Default number of filters of the first convolution.
 DEFAULT_WIDTH = 16
 
 
 def build_cnn(
-    input_shape: tuple[int, int, int], num_classes: int, width: int = DEFAULT_WIDTH
+    input_shape: tuple[int, int, int],
+    num_classes: int,
+    width: int = DEFAULT_WIDTH,
+    activation: str = "relu",
+    levels: int | None = None,
 ) -> nn.Sequential:
     """Two 3x3 convolutions, a hidden dense layer and an output layer (chapter 1).
 
@@ -27,6 +34,9 @@ def build_cnn(
         input_shape: ``(C, H, W)`` of one image.
         num_classes: outputs of the last layer.
         width: filters of the first convolution (the others scale with it).
+        activation: ``"relu"``, or ``"qcfs"`` for a network trained to convert
+            into a spiking one that runs ``levels`` time steps (chapter 5).
+        levels: the QCFS staircase's number of steps (``qcfs`` only).
 
     Example:
         >>> net = build_cnn((1, 8, 8), 10, width=16)
@@ -39,10 +49,12 @@ def build_cnn(
             f"build_cnn needs positive sizes, got input_shape={input_shape}, "
             f"num_classes={num_classes}, width={width}"
         )
+    check_activation(activation, levels)
     layers: list[nn.Module] = []
     in_ch = channels
     for out_ch in (width, 2 * width):
-        layers += [nn.Conv2d(in_ch, out_ch, 3, padding=1), nn.ReLU()]
+        layers += [nn.Conv2d(in_ch, out_ch, 3, padding=1)]
+        layers.append(make_activation(activation, levels))
         if height >= 12 and width_px >= 12:
             layers.append(nn.AvgPool2d(2))
             height, width_px = height // 2, width_px // 2
@@ -50,7 +62,7 @@ def build_cnn(
     layers += [
         nn.Flatten(),
         nn.Linear(in_ch * height * width_px, 4 * width),
-        nn.ReLU(),
+        make_activation(activation, levels),
         nn.Linear(4 * width, num_classes),
     ]
     return nn.Sequential(*layers)

@@ -18,6 +18,7 @@ from torch import nn
 
 from ntlib.data import TransferTask
 from ntlib.models import DEFAULT_WIDTH, build_cnn
+from ntlib.qcfs import calibrate_thresholds, check_activation
 from ntlib.train import fit
 
 logger = logging.getLogger(__name__)
@@ -49,12 +50,16 @@ def cache_path(
     epochs: int,
     seed: int,
     cache_dir: str | Path | None = None,
+    activation: str = "relu",
+    levels: int | None = None,
 ) -> Path:
     """Where :func:`pretrained_source_model` keeps this configuration's weights."""
+    levels = check_activation(activation, levels)
     folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    kind = "" if levels is None else f"-qcfs{levels}"
     name = (
         f"cnn-v{CACHE_VERSION}-{task.dataset}-{_source_fingerprint(task)}"
-        f"-w{width}-e{epochs}-s{seed}.pt"
+        f"-w{width}-e{epochs}-s{seed}{kind}.pt"
     )
     return folder / name
 
@@ -66,11 +71,13 @@ def pretrained_source_model(
     seed: int = 0,
     cache_dir: str | Path | None = None,
     progress: bool = False,
+    activation: str = "relu",
+    levels: int | None = None,
 ) -> nn.Sequential:
     """A CNN trained on ``task``'s source task, from the disk cache when it fits.
 
-    The cache key is the source data (a hash), the width, the epochs and the
-    seed.  Checkpoints load with ``weights_only=True``; a corrupt file is
+    The cache key is the source data (a hash), the width, the epochs, the
+    seed and the activation (with its levels).  Checkpoints load with ``weights_only=True``; a corrupt file is
     rebuilt with a warning.  Introduced in chapter 1.
 
     Args:
@@ -80,13 +87,19 @@ def pretrained_source_model(
         seed: seeds the initial weights and the batch order.
         cache_dir: defaults to :func:`default_cache_dir`.
         progress: show a progress bar while pretraining.
+        activation: ``"relu"`` or ``"qcfs"`` (chapter 5), see :func:`build_cnn`.
+        levels: the QCFS activation's number of steps.
 
     Returns:
         The model in eval mode, every parameter trainable.
     """
-    path = cache_path(task, width, epochs, seed, cache_dir)
-    torch.manual_seed(seed)
-    model = build_cnn(task.input_shape, task.num_classes, width)
+    path = cache_path(task, width, epochs, seed, cache_dir, activation, levels)
+
+    def build() -> nn.Sequential:
+        torch.manual_seed(seed)
+        return build_cnn(task.input_shape, task.num_classes, width, activation, levels)
+
+    model = build()
     if path.exists():
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
@@ -100,8 +113,9 @@ def pretrained_source_model(
                 RuntimeWarning,
                 stacklevel=2,
             )
-            torch.manual_seed(seed)
-            model = build_cnn(task.input_shape, task.num_classes, width)
+            model = build()
+    if levels is not None:
+        calibrate_thresholds(model, task.source_train.tensors[0][:1024])
     fit(model, task.source_train, epochs=epochs, seed=seed, progress=progress)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")

@@ -3,7 +3,8 @@
 Chapter 5 turns a trained ReLU network into a spiking one: every ReLU becomes
 an integrate-and-fire neuron with reset by subtraction, weights are normalised
 layer by layer from the activations on training data (by their maximum or
-their 99.9th percentile), and the network is run for ``T`` time steps with the
+their 99.9th percentile; a QCFS activation brings its own trained threshold),
+and the network is run for ``T`` time steps with the
 input given either as a constant current (direct coding) or as Poisson spikes
 (rate coding).  A :class:`~ntlib.tuning.ModulatoryBias` survives conversion as
 a constant current injected into the neurons behind it, which is what makes
@@ -23,12 +24,15 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from ntlib.qcfs import QCFS
 from ntlib.tuning import ModulatoryBias
 
 NORMS: tuple[str, ...] = ("max", "p99.9")
 CODINGS: tuple[str, ...] = ("direct", "rate")
 _AFFINE = (nn.Conv2d, nn.Linear)
 _PASS = (nn.AvgPool2d, nn.Flatten, nn.Dropout, nn.Identity)
+#: Activations that become integrate-and-fire neurons.
+_SPIKING = (nn.ReLU, QCFS)
 _ADVICE = {
     "MaxPool2d": "max-pooling has no rate equivalent; use nn.AvgPool2d",
     "AdaptiveMaxPool2d": "max-pooling has no rate equivalent; use nn.AvgPool2d",
@@ -39,7 +43,7 @@ _ADVICE = {
     "BatchNorm2d": "fold it into the preceding convolution, or train without it",
     "BatchNorm1d": "fold it into the preceding linear layer, or train without it",
 }
-_SUPPORTED = "Conv2d, Linear, ReLU, AvgPool2d, Flatten, Dropout, ModulatoryBias"
+_SUPPORTED = "Conv2d, Linear, ReLU, QCFS, AvgPool2d, Flatten, Dropout, ModulatoryBias"
 
 
 # ----------------------------------------------------- chapter 5: conversion
@@ -66,7 +70,7 @@ def _check_convertible(model: nn.Sequential) -> list[nn.Module]:
         )
     modules = list(model)
     for index, module in enumerate(modules):
-        if isinstance(module, (*_AFFINE, *_PASS, nn.ReLU, ModulatoryBias)):
+        if isinstance(module, (*_AFFINE, *_PASS, *_SPIKING, ModulatoryBias)):
             continue
         name = type(module).__name__
         advice = _ADVICE.get(name, f"supported layers: {_SUPPORTED}")
@@ -98,7 +102,9 @@ def activation_scales(
     """The normalisation scale of every ReLU: the max or 99.9th percentile (ch. 5).
 
     Activations are recorded on up to ``max_samples`` samples of ``data``
-    (training data: the test set never tunes the converter).
+    (training data: the test set never tunes the converter).  A :class:`QCFS`
+    activation's scale is its trained threshold ``lambda``, whatever ``norm``
+    says: its output never exceeds it.
     """
     _check_choice("norm", norm, NORMS)
     modules = _check_convertible(model)
@@ -108,7 +114,9 @@ def activation_scales(
     model.eval()
     for module in modules:
         x = module(x)
-        if isinstance(module, nn.ReLU):
+        if isinstance(module, QCFS):
+            scales.append(float(module.threshold.detach()))
+        elif isinstance(module, nn.ReLU):
             flat = x.reshape(-1)
             if norm == "max":
                 scale = float(flat.max())
@@ -303,15 +311,17 @@ def convert(
     spike_grad=None,
     max_samples: int = 2048,
 ) -> SpikingNetwork:
-    """Convert a trained ReLU network into a spiking network (chapter 5).
+    """Convert a trained ReLU or QCFS network into a spiking network (chapter 5).
 
-    Each ReLU becomes an snntorch ``Leaky`` neuron (``beta=1``: integrate and
+    Each ReLU (or :class:`QCFS` activation) becomes an snntorch ``Leaky`` neuron (``beta=1``: integrate and
     fire) with threshold 1 and reset by subtraction.  Layer ``l``'s weights are
     multiplied by ``lambda_(l-1) / lambda_l`` and its biases (the layer's own
     and any ``ModulatoryBias`` behind it, which becomes a constant injected
     current) divided by ``lambda_l``, where ``lambda_l`` is the max or 99.9th
-    percentile of the ReLU's activations on ``calibration_data`` (inputs are
-    assumed in [0, 1]: ``lambda_0 = 1``).  ``requires_grad`` is carried over
+    percentile of the ReLU's activations on ``calibration_data``, or a QCFS
+    activation's trained threshold (inputs are assumed in [0, 1]:
+    ``lambda_0 = 1``).  Membranes start at ``initial_membrane`` times the
+    threshold: one half is QCFS's shift.  ``requires_grad`` is carried over
     from each source parameter, so a network prepared for NT or TFT stays so.
 
     Example:
@@ -332,10 +342,10 @@ def convert(
     for index, module in enumerate(modules):
         if isinstance(module, _AFFINE):
             following = modules[index + 1 : index + 3]
-            relu_next = any(isinstance(m, nn.ReLU) for m in following[:1]) or (
+            relu_next = any(isinstance(m, _SPIKING) for m in following[:1]) or (
                 len(following) == 2
                 and isinstance(following[0], ModulatoryBias)
-                and isinstance(following[1], nn.ReLU)
+                and isinstance(following[1], _SPIKING)
             )
             scale_out = next(scales) if relu_next else 1.0
             layer = copy.deepcopy(module)
@@ -350,7 +360,7 @@ def convert(
                 module.modulatory_bias, 1.0 / scale_in
             )
             layers.append(current)
-        elif isinstance(module, nn.ReLU):
+        elif isinstance(module, _SPIKING):
             layers.append(
                 snn.Leaky(
                     beta=beta,

@@ -86,11 +86,16 @@ def run_transfer(
     cache_dir: str | Path | None = None,
     device: str = "cpu",
     progress: bool = False,
-) -> dict[str, float | int | str]:
+    activation: str = "relu",
+    levels: int | None = None,
+) -> dict[str, float | int | str | None]:
     """Pretrain (or load) the source model, then tune it for the target task.
 
+    ``activation`` and ``levels`` choose a ReLU or a QCFS source network
+    (chapter 5); NT works on either, its bias adds to the pre-activation.
     Returns the dict of :func:`tune` plus ``dataset``, ``task``, ``width``,
-    ``source_test_acc`` and ``target_test_acc_before`` (frozen, untuned).
+    ``activation``, ``levels``, ``source_test_acc`` and
+    ``target_test_acc_before`` (frozen, untuned).
     """
     source = pretrained_source_model(
         task,
@@ -99,6 +104,8 @@ def run_transfer(
         seed=pretrain_seed,
         cache_dir=cache_dir,
         progress=progress,
+        activation=activation,
+        levels=levels,
     )
     _, row = tune(
         source,
@@ -115,6 +122,8 @@ def run_transfer(
         "dataset": task.dataset,
         "task": task.task,
         "width": width,
+        "activation": activation,
+        "levels": levels,
         "source_test_acc": evaluate(source, task.source_test),
         "target_test_acc_before": evaluate(source, task.target_test),
         **row,

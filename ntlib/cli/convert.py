@@ -16,6 +16,7 @@ from ntlib.cli.common import (
 from ntlib.data import DATASETS, TASKS, TransferTask, load_task
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
+from ntlib.qcfs import ACTIVATIONS, check_activation
 from ntlib.snn import CODINGS, NORMS, convert, evaluate_snn
 from ntlib.train import evaluate
 
@@ -36,10 +37,26 @@ def parse_timesteps(text: str) -> list[int]:
     return values
 
 
+def check_activation_options(args: argparse.Namespace) -> None:
+    """--activation and --levels agree (levels only, and always, with qcfs)."""
+    try:
+        check_activation(args.activation, args.levels)
+    except ValueError as error:
+        raise ValueError(
+            f"--activation {args.activation} with --levels {args.levels}: {error}"
+        ) from None
+
+
 def load_source(
-    args: argparse.Namespace, pretrain_seed: int
+    args: argparse.Namespace,
+    pretrain_seed: int,
+    activation: str | None = None,
+    levels: int | None = None,
 ) -> tuple[TransferTask, nn.Sequential]:
-    """The task named by the data options and its pretrained (cached) source CNN."""
+    """The task named by the data options and its pretrained (cached) source CNN.
+
+    The activation is ``args.activation``/``args.levels`` unless given.
+    """
     if args.width < 1 or args.pretrain_epochs < 1 or args.seed < 0:
         raise ValueError(
             "--width and --pretrain-epochs must be positive and --seed non-negative, "
@@ -54,6 +71,8 @@ def load_source(
         seed=pretrain_seed,
         cache_dir=args.cache_dir,
         progress=not args.json,
+        activation=activation or args.activation,
+        levels=levels if activation else args.levels,
     )
     return task, model
 
@@ -69,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(
                 f"unknown --{name} {value!r}; valid values: {', '.join(valid)}"
             )
+    check_activation_options(args)
     task, model = load_source(args, pretrain_seed=args.seed)
     network = convert(model, task.source_train, args.norm)
     result = evaluate_snn(
@@ -79,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         "task": args.task,
         "norm": args.norm,
         "coding": args.coding,
+        "activation": args.activation,
+        "levels": args.levels,
         "seed": args.seed,
         "neurons": network.num_neurons(),
         "ann_test_acc": round(evaluate(model, task.source_test), 6),
@@ -91,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
         },
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
+    if args.activation != "relu":  # the ReLU twin: same architecture and budget
+        _, twin = load_source(args, pretrain_seed=args.seed, activation="relu")
+        output["relu_ann_test_acc"] = round(evaluate(twin, task.source_test), 6)
     emit(output, args.json)
     return 0
 
@@ -115,6 +140,23 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_activation_options(parser: argparse.ArgumentParser) -> None:
+    """--activation relu|qcfs and --levels L of the source CNN (chapter 5)."""
+    parser.add_argument(
+        "--activation",
+        choices=ACTIVATIONS,
+        default="relu",
+        help="activation of the source CNN: relu (default) or qcfs, trained for "
+        "conversion at low latency (needs --levels)",
+    )
+    parser.add_argument(
+        "--levels",
+        type=int,
+        default=None,
+        help="steps of the qcfs activation, usually the time steps to run (e.g. 4)",
+    )
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "convert",
@@ -126,6 +168,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_data_options(parser)
+    add_activation_options(parser)
     parser.add_argument(
         "--timesteps",
         default="8,16,32,64,128",

@@ -11,7 +11,12 @@ from ntlib.cli.common import (
     peak_rss_mb,
     use_threads,
 )
-from ntlib.cli.convert import add_data_options, load_source
+from ntlib.cli.convert import (
+    add_activation_options,
+    add_data_options,
+    check_activation_options,
+    load_source,
+)
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS
 from ntlib.snn import NORMS
@@ -33,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     epochs = DEFAULT_SNN_EPOCHS[args.mode] if args.epochs is None else args.epochs
     if epochs < 1:
         raise ValueError(f"--epochs must be positive, got {epochs}")
+    check_activation_options(args)
     # Like `transfer`, every seed tunes the same source network (pretrained with 0).
     task, source = load_source(args, pretrain_seed=0)
     run_ = tune_spiking(
@@ -52,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         "dataset": task.dataset,
         "task": task.task,
         "width": args.width,
+        "activation": args.activation,
+        "levels": args.levels,
         **run_.as_dict(),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
@@ -71,6 +79,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     add_data_options(parser)
+    add_activation_options(parser)
     parser.add_argument(
         "--method", choices=METHODS, default="nt", help="tuning method (default: nt)"
     )

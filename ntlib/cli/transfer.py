@@ -7,6 +7,7 @@ import argparse
 import torch
 
 from ntlib.cli.common import add_json_flag, add_threads_option, emit, peak_rss_mb
+from ntlib.cli.convert import add_activation_options, check_activation_options
 from ntlib.data import DATASETS, TASKS, load_task
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
             f"--device {args.device} asked for, but torch sees no CUDA device "
             "here; run with --device cpu (the default)"
         )
+    check_activation_options(args)
     torch.set_num_threads(args.threads)
     task = load_task(args.dataset, args.task, args.data_dir, args.download)
     result = run_transfer(
@@ -56,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         device=args.device,
         progress=not args.json,
+        activation=args.activation,
+        levels=args.levels,
     )
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     emit(result, args.json)
@@ -99,6 +103,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default="channel",
         help="one modulatory bias per channel or per unit",
     )
+    add_activation_options(parser)
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
     parser.add_argument("--epochs", type=int, default=DEFAULT_TUNE_EPOCHS)
     parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
