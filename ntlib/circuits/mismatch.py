@@ -16,7 +16,7 @@ executor on a cluster.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ import numpy as np
 from ntlib.circuits.characterize import rheobase_a
 from ntlib.circuits.measure import simulate_summary
 from ntlib.circuits.neuron import NeuronParams
+from ntlib.circuits.simulate import process_pool
 
 #: Largest number of instances one sweep accepts.
 MAX_INSTANCES = 10_000
@@ -122,7 +123,7 @@ def mismatch_sweep(
         return list(executor.map(_run, items))
     if jobs <= 1:
         return [_run(item) for item in items]
-    with ProcessPoolExecutor(max_workers=min(jobs, instances)) as pool:
+    with process_pool(min(jobs, instances)) as pool:
         return list(pool.map(_run, items))
 
 

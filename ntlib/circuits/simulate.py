@@ -9,12 +9,15 @@ that the result is complete and finite, and removes the circuit afterwards,
 so a thousand simulations do not grow the process's memory.
 
 Parallel sweeps run in separate processes (``ProcessPoolExecutor``), never
-threads.
+threads, started with ``spawn``: a worker forked from a Jupyter kernel
+inherits the kernel's messaging threads and sockets, and the kernel was seen
+to stop answering after such workers exited.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -207,8 +210,15 @@ def map_processes(
     items = list(items)
     if processes <= 1 or len(items) <= 1:
         return [func(item) for item in items]
-    with ProcessPoolExecutor(max_workers=processes) as pool:
+    with process_pool(min(processes, len(items))) as pool:
         return list(pool.map(func, items))
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` fresh (spawned) processes for SPICE runs."""
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+    )
 
 
 def ensure_sequence(values: float | Sequence[float]) -> list[float]:
