@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import snntorch as snn
@@ -23,6 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from ntlib.checks import check_finite, check_int, check_seed, first_line
 from ntlib.tuning import ModulatoryBias
 
 NORMS: tuple[str, ...] = ("max", "p99.9")
@@ -49,14 +51,50 @@ def _check_choice(name: str, value: str, valid: Sequence[str]) -> None:
 
 
 def check_timesteps(timesteps: int | Sequence[int]) -> list[int]:
-    """Validate one or several numbers of time steps; returns them as a sorted list."""
-    values = [timesteps] if isinstance(timesteps, int) else list(timesteps)
-    if not values or any(int(t) != t or t <= 0 for t in values):
+    """Validate one or several numbers of time steps; returns them as a sorted list.
+
+    Raises a TypeError for anything but an integer or a sequence of integers
+    (``2.5``, ``"8"``, ``[[4]]``) and a ValueError for an empty list or a
+    number below 1.
+    """
+    expected = "time steps must be a positive integer or a list of them (8 or [8, 16])"
+    if isinstance(timesteps, numbers.Integral) and not isinstance(timesteps, bool):
+        values = [timesteps]
+    elif isinstance(timesteps, str | bytes) or not isinstance(timesteps, Iterable):
+        raise TypeError(f"{expected}, got {timesteps!r}")
+    else:
+        values = list(timesteps)
+    for t in values:
+        if isinstance(t, bool) or not isinstance(t, numbers.Integral):
+            raise TypeError(f"{expected}, got {timesteps!r}")
+    if not values or any(t <= 0 for t in values):
         raise ValueError(
             f"time steps must be positive integers (for example 8,16,32), "
             f"got {timesteps!r}"
         )
     return sorted({int(t) for t in values})
+
+
+def check_one_timesteps(timesteps: int) -> int:
+    """Validate a single number of time steps (an integer of at least 1)."""
+    if isinstance(timesteps, bool) or not isinstance(timesteps, numbers.Integral):
+        raise TypeError(
+            f"timesteps must be one positive integer here, got {timesteps!r}"
+        )
+    if timesteps < 1:
+        raise ValueError(f"timesteps must be at least 1, got {timesteps}")
+    return int(timesteps)
+
+
+def _check_images(x: object, input_shape: tuple[int, ...], name: str) -> None:
+    """Raise if ``x`` is not a batch of images of ``input_shape``."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if tuple(x.shape[1:]) != tuple(input_shape) or x.shape[0] == 0:
+        raise ValueError(
+            f"{name} must be a non-empty batch of images of shape {input_shape} "
+            f"(the network's input), got shape {tuple(x.shape)}"
+        )
 
 
 def _check_convertible(model: nn.Sequential) -> list[nn.Module]:
@@ -83,9 +121,36 @@ def _check_convertible(model: nn.Sequential) -> list[nn.Module]:
 
 def _as_tensor(data: Dataset | torch.Tensor, max_samples: int) -> torch.Tensor:
     if isinstance(data, torch.Tensor):
-        return data[:max_samples]
-    loader = DataLoader(data, batch_size=max_samples, shuffle=False)
-    return next(iter(loader))[0]
+        x = data[:max_samples]
+    elif isinstance(data, Dataset):
+        if len(data) == 0:  # type: ignore[arg-type]
+            x = torch.zeros(0)
+        else:
+            batch = next(iter(DataLoader(data, batch_size=max_samples, shuffle=False)))
+            x = batch[0] if isinstance(batch, list | tuple) else batch
+    else:
+        raise TypeError(
+            "calibration data must be a torch.Tensor of images or a Dataset of "
+            f"(image, label) pairs, got {type(data).__name__}"
+        )
+    if x.ndim < 2 or x.shape[0] == 0:
+        raise ValueError(
+            f"calibration data must hold at least one image, got shape "
+            f"{tuple(x.shape)}; pass training images, e.g. task.source_train"
+        )
+    return x
+
+
+def _run_checked(module: nn.Module, x: torch.Tensor, index: int) -> torch.Tensor:
+    """``module(x)``, with a shape mismatch reported as a ValueError in words."""
+    try:
+        return module(x)
+    except RuntimeError as error:
+        raise ValueError(
+            f"images of shape {tuple(x.shape[1:])} do not fit layer {index} "
+            f"({type(module).__name__}) of the model: {first_line(error)}; give "
+            "images of the shape the model was built for"
+        ) from None
 
 
 @torch.no_grad()
@@ -106,8 +171,8 @@ def activation_scales(
     scales = []
     was_training = model.training
     model.eval()
-    for module in modules:
-        x = module(x)
+    for index, module in enumerate(modules):
+        x = _run_checked(module, x, index)
         if isinstance(module, nn.ReLU):
             flat = x.reshape(-1)
             if norm == "max":
@@ -243,6 +308,7 @@ class SpikingNetwork(nn.Module):
         """
         _check_choice("coding", coding, CODINGS)
         checkpoints = check_timesteps(timesteps)
+        _check_images(x, self.input_shape, "x")
         record = SimulationRecord()
         batch = x.shape[0]
         total = 0.0
@@ -290,8 +356,17 @@ class SpikingNetwork(nn.Module):
     def forward(
         self, x: torch.Tensor, timesteps: int = 32, coding: str = "direct"
     ) -> torch.Tensor:
-        """Mean output over ``timesteps`` steps (logits for the classifier)."""
-        return self.simulate(x, timesteps, coding).outputs[timesteps]
+        """Mean output over ``timesteps`` steps (logits for the classifier).
+
+        ``timesteps`` is one integer here; :meth:`simulate` takes several.
+        """
+        if isinstance(timesteps, bool) or not isinstance(timesteps, numbers.Integral):
+            raise TypeError(
+                "timesteps must be one positive integer when calling the network, "
+                f"got {timesteps!r}; use simulate() for several checkpoints"
+            )
+        steps = check_one_timesteps(timesteps)
+        return self.simulate(x, steps, coding).outputs[steps]
 
 
 def convert(
@@ -322,8 +397,11 @@ def convert(
         torch.Size([5, 2])
     """
     _check_choice("norm", norm, NORMS)
+    beta = check_finite("beta", beta)
     if not 0.0 < beta <= 1.0:
         raise ValueError(f"beta must be in (0, 1], got {beta}")
+    check_finite("initial_membrane", initial_membrane)
+    check_int("max_samples", max_samples, minimum=1)
     modules = _check_convertible(model)
     scales = iter(activation_scales(model, calibration_data, norm, max_samples))
     sample = _as_tensor(calibration_data, 1)
@@ -401,8 +479,23 @@ def evaluate_snn(
         >>> evaluate_snn(convert(net, data), data, [4]).coding
         'direct'
     """
+    if not isinstance(network, SpikingNetwork):
+        raise TypeError(
+            f"network must be a SpikingNetwork (see convert), got "
+            f"{type(network).__name__}"
+        )
+    if isinstance(dataset, torch.Tensor) or not isinstance(dataset, Dataset):
+        raise TypeError(
+            "dataset must be a Dataset of (image, label) pairs such as a "
+            f"TensorDataset, got {type(dataset).__name__}; wrap images and labels "
+            "with torch.utils.data.TensorDataset(x, y)"
+        )
+    if len(dataset) == 0:  # type: ignore[arg-type]
+        raise ValueError("cannot evaluate on an empty data set")
     checkpoints = check_timesteps(timesteps)
     _check_choice("coding", coding, CODINGS)
+    check_int("batch_size", batch_size, minimum=1)
+    check_seed("seed", seed)
     generator = torch.Generator().manual_seed(seed)
     correct = {t: 0 for t in checkpoints}
     spikes = {t: 0.0 for t in checkpoints}
