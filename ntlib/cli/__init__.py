@@ -13,6 +13,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ntlib import __version__
 from ntlib.checks import first_line
@@ -30,9 +31,21 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr, exit code 2.
+
+    argparse's default prints the whole usage first; a bad option value
+    reads better as the same ``error: ...`` line as every other bad input.
+    Subcommand parsers inherit the class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every registered subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="python -m ntlib",
         description="Neuromodulatory tuning: experiments behind the book.",
     )
