@@ -141,13 +141,15 @@ def _as_tensor(data: Dataset | torch.Tensor, max_samples: int) -> torch.Tensor:
     return x
 
 
-def _run_checked(module: nn.Module, x: torch.Tensor, index: int) -> torch.Tensor:
+def _run_checked(
+    module: nn.Module, x: torch.Tensor, index: int, image_shape: tuple[int, ...]
+) -> torch.Tensor:
     """``module(x)``, with a shape mismatch reported as a ValueError in words."""
     try:
         return module(x)
     except RuntimeError as error:
         raise ValueError(
-            f"images of shape {tuple(x.shape[1:])} do not fit layer {index} "
+            f"images of shape {image_shape} do not fit layer {index} "
             f"({type(module).__name__}) of the model: {first_line(error)}; give "
             "images of the shape the model was built for"
         ) from None
@@ -171,8 +173,9 @@ def activation_scales(
     scales = []
     was_training = model.training
     model.eval()
+    image_shape = tuple(x.shape[1:])
     for index, module in enumerate(modules):
-        x = _run_checked(module, x, index)
+        x = _run_checked(module, x, index, image_shape)
         if isinstance(module, nn.ReLU):
             flat = x.reshape(-1)
             if norm == "max":
