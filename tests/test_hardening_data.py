@@ -123,3 +123,13 @@ def test_make_task_refuses_empty_classes() -> None:
         make_task(x, y, x, y, "class-split", source_classes=())
     with pytest.raises(TypeError, match="source_classes"):
         make_task(x, y, x, y, "class-split", source_classes=(0.5, 1))
+
+
+def test_library_load_names_the_bad_file(tmp_path) -> None:
+    raw = _mnist(tmp_path, n_train=200, n_labels=150)
+    with pytest.raises(DataFileError, match="train-labels-idx1-ubyte"):
+        load_task("mnist", "noise", str(tmp_path))
+    raw = _mnist(tmp_path / "second")
+    (raw / "t10k-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03")
+    with pytest.raises(DataFileError, match="t10k-images-idx3-ubyte.*too short"):
+        load_task("mnist", "noise", str(tmp_path / "second"))
