@@ -171,6 +171,7 @@ def _last_line(text: str) -> str:
 def _run(root: Path, argv: list[str], env: dict[str, str], cwd: Path) -> str:
     full_env = {**os.environ, "PYTHONPATH": str(root), **env}
     full_env.setdefault("NTLIB_CACHE_DIR", str(cwd / "cache"))
+    start = time.perf_counter()
     try:
         done = subprocess.run(
             argv,
@@ -191,15 +192,18 @@ def _run(root: Path, argv: list[str], env: dict[str, str], cwd: Path) -> str:
                 (ln.strip() for ln in done.stdout.splitlines() if "ngspice:" in ln),
                 shown,
             )[:150]
-    return f"rc {done.returncode}: {shown}"
+    return f"rc {done.returncode} after {time.perf_counter() - start:.0f} s: {shown}"
 
 
 def _sigint(root: Path, cwd: Path) -> str:
     driver = textwrap.dedent(
         """
+        import signal
         import sys
         from ntlib import pretrain
         from ntlib.cli import main
+        # As in a terminal: a background job starts with SIGINT ignored.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         real_fit = pretrain.fit
         def long_fit(model, dataset, epochs, **options):
             print("pretraining", file=sys.stderr, flush=True)

@@ -126,11 +126,14 @@ def test_bad_options_fail_before_any_work(argv, words, monkeypatch, capsys):
 
 _DRIVER = textwrap.dedent(
     """
+    import signal
     import sys
 
     from ntlib import pretrain
     from ntlib.cli import main
 
+    # As in a terminal: a shell's background job starts with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     real_fit = pretrain.fit
 
     def long_fit(model, dataset, epochs, **options):
