@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import snntorch as snn
@@ -24,135 +24,39 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from ntlib.checks import check_finite, check_int, check_seed, first_line
+from ntlib.checks import check_finite, check_int, check_seed
+from ntlib.snn_checks import (
+    AFFINE,
+    as_images,
+    check_convertible,
+    check_images,
+    check_one_timesteps,
+    check_timesteps,
+    run_checked,
+)
 from ntlib.tuning import ModulatoryBias
+
+__all__ = [
+    "CODINGS",
+    "NORMS",
+    "SimulationRecord",
+    "SpikingEvaluation",
+    "SpikingNetwork",
+    "activation_scales",
+    "check_one_timesteps",
+    "check_timesteps",
+    "convert",
+    "evaluate_snn",
+]
 
 NORMS: tuple[str, ...] = ("max", "p99.9")
 CODINGS: tuple[str, ...] = ("direct", "rate")
-_AFFINE = (nn.Conv2d, nn.Linear)
-_PASS = (nn.AvgPool2d, nn.Flatten, nn.Dropout, nn.Identity)
-_ADVICE = {
-    "MaxPool2d": "max-pooling has no rate equivalent; use nn.AvgPool2d",
-    "AdaptiveMaxPool2d": "max-pooling has no rate equivalent; use nn.AvgPool2d",
-    "Sigmoid": "only ReLU maps to a firing rate; use nn.ReLU",
-    "Tanh": "only ReLU maps to a firing rate; use nn.ReLU",
-    "GELU": "only ReLU maps to a firing rate; use nn.ReLU",
-    "LeakyReLU": "negative rates do not exist; use nn.ReLU",
-    "BatchNorm2d": "fold it into the preceding convolution, or train without it",
-    "BatchNorm1d": "fold it into the preceding linear layer, or train without it",
-}
-_SUPPORTED = "Conv2d, Linear, ReLU, AvgPool2d, Flatten, Dropout, ModulatoryBias"
 
 
 # ----------------------------------------------------- chapter 5: conversion
 def _check_choice(name: str, value: str, valid: Sequence[str]) -> None:
     if value not in valid:
         raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
-
-
-def check_timesteps(timesteps: int | Sequence[int]) -> list[int]:
-    """Validate one or several numbers of time steps; returns them as a sorted list.
-
-    Raises a TypeError for anything but an integer or a sequence of integers
-    (``2.5``, ``"8"``, ``[[4]]``) and a ValueError for an empty list or a
-    number below 1.
-    """
-    expected = "time steps must be a positive integer or a list of them (8 or [8, 16])"
-    if isinstance(timesteps, numbers.Integral) and not isinstance(timesteps, bool):
-        values = [timesteps]
-    elif isinstance(timesteps, str | bytes) or not isinstance(timesteps, Iterable):
-        raise TypeError(f"{expected}, got {timesteps!r}")
-    else:
-        values = list(timesteps)
-    for t in values:
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral):
-            raise TypeError(f"{expected}, got {timesteps!r}")
-    if not values or any(t <= 0 for t in values):
-        raise ValueError(
-            f"time steps must be positive integers (for example 8,16,32), "
-            f"got {timesteps!r}"
-        )
-    return sorted({int(t) for t in values})
-
-
-def check_one_timesteps(timesteps: int) -> int:
-    """Validate a single number of time steps (an integer of at least 1)."""
-    if isinstance(timesteps, bool) or not isinstance(timesteps, numbers.Integral):
-        raise TypeError(
-            f"timesteps must be one positive integer here, got {timesteps!r}"
-        )
-    if timesteps < 1:
-        raise ValueError(f"timesteps must be at least 1, got {timesteps}")
-    return int(timesteps)
-
-
-def _check_images(x: object, input_shape: tuple[int, ...], name: str) -> None:
-    """Raise if ``x`` is not a batch of images of ``input_shape``."""
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if tuple(x.shape[1:]) != tuple(input_shape) or x.shape[0] == 0:
-        raise ValueError(
-            f"{name} must be a non-empty batch of images of shape {input_shape} "
-            f"(the network's input), got shape {tuple(x.shape)}"
-        )
-
-
-def _check_convertible(model: nn.Sequential) -> list[nn.Module]:
-    if not isinstance(model, nn.Sequential):
-        raise ValueError(  # noqa: TRY004 - the command line reports ValueErrors
-            f"the converter reads an nn.Sequential, got {type(model).__name__}"
-        )
-    modules = list(model)
-    for index, module in enumerate(modules):
-        if isinstance(module, (*_AFFINE, *_PASS, nn.ReLU, ModulatoryBias)):
-            continue
-        name = type(module).__name__
-        advice = _ADVICE.get(name, f"supported layers: {_SUPPORTED}")
-        raise ValueError(f"layer {index} ({name}) cannot be converted: {advice}")
-    for index, module in enumerate(modules):
-        if isinstance(module, ModulatoryBias) and (
-            index == 0 or not isinstance(modules[index - 1], _AFFINE)
-        ):
-            raise ValueError(
-                f"layer {index} (ModulatoryBias) must follow a Conv2d or Linear"
-            )
-    return modules
-
-
-def _as_tensor(data: Dataset | torch.Tensor, max_samples: int) -> torch.Tensor:
-    if isinstance(data, torch.Tensor):
-        x = data[:max_samples]
-    elif isinstance(data, Dataset):
-        if len(data) == 0:  # type: ignore[arg-type]
-            x = torch.zeros(0)
-        else:
-            batch = next(iter(DataLoader(data, batch_size=max_samples, shuffle=False)))
-            x = batch[0] if isinstance(batch, list | tuple) else batch
-    else:
-        raise TypeError(
-            "calibration data must be a torch.Tensor of images or a Dataset of "
-            f"(image, label) pairs, got {type(data).__name__}"
-        )
-    if x.ndim < 2 or x.shape[0] == 0:
-        raise ValueError(
-            f"calibration data must hold at least one image, got shape "
-            f"{tuple(x.shape)}; pass training images, e.g. task.source_train"
-        )
-    return x
-
-
-def _run_checked(
-    module: nn.Module, x: torch.Tensor, index: int, image_shape: tuple[int, ...]
-) -> torch.Tensor:
-    """``module(x)``, with a shape mismatch reported as a ValueError in words."""
-    try:
-        return module(x)
-    except RuntimeError as error:
-        raise ValueError(
-            f"images of shape {image_shape} do not fit layer {index} "
-            f"({type(module).__name__}) of the model: {first_line(error)}; give "
-            "images of the shape the model was built for"
-        ) from None
 
 
 @torch.no_grad()
@@ -168,14 +72,14 @@ def activation_scales(
     (training data: the test set never tunes the converter).
     """
     _check_choice("norm", norm, NORMS)
-    modules = _check_convertible(model)
-    x = _as_tensor(data, max_samples)
+    modules = check_convertible(model)
+    x = as_images(data, max_samples)
     scales = []
     was_training = model.training
     model.eval()
     image_shape = tuple(x.shape[1:])
     for index, module in enumerate(modules):
-        x = _run_checked(module, x, index, image_shape)
+        x = run_checked(module, x, index, image_shape)
         if isinstance(module, nn.ReLU):
             flat = x.reshape(-1)
             if norm == "max":
@@ -264,9 +168,9 @@ class SpikingNetwork(nn.Module):
             ops = []
             for op in modules[source + 1 :]:
                 ops.append(op)
-                if isinstance(op, _AFFINE):
+                if isinstance(op, AFFINE):
                     break
-            if not any(isinstance(op, _AFFINE) for op in ops):
+            if not any(isinstance(op, AFFINE) for op in ops):
                 ops = []
             shape = self.input_shape if source < 0 else shapes[source]
             self._fan_outs.append(_fan_out(ops, shape))
@@ -311,7 +215,7 @@ class SpikingNetwork(nn.Module):
         """
         _check_choice("coding", coding, CODINGS)
         checkpoints = check_timesteps(timesteps)
-        _check_images(x, self.input_shape, "x")
+        check_images(x, self.input_shape, "x")
         record = SimulationRecord()
         batch = x.shape[0]
         total = 0.0
@@ -405,13 +309,13 @@ def convert(
         raise ValueError(f"beta must be in (0, 1], got {beta}")
     check_finite("initial_membrane", initial_membrane)
     check_int("max_samples", max_samples, minimum=1)
-    modules = _check_convertible(model)
+    modules = check_convertible(model)
     scales = iter(activation_scales(model, calibration_data, norm, max_samples))
-    sample = _as_tensor(calibration_data, 1)
+    sample = as_images(calibration_data, 1)
     layers: list[nn.Module] = []
     scale_in = 1.0
     for index, module in enumerate(modules):
-        if isinstance(module, _AFFINE):
+        if isinstance(module, AFFINE):
             following = modules[index + 1 : index + 3]
             relu_next = any(isinstance(m, nn.ReLU) for m in following[:1]) or (
                 len(following) == 2
