@@ -22,10 +22,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMESTEPS = [4, 8, 16, 32, 64, 128]
+#: Exact versions installed into the side environment (ann2snn's FXConverter
+#: and RateCodingRecipe are SpikingJelly 2.0's API; loguru is its logger).
+PINNED = ("spikingjelly==2.0.0", "loguru==0.7.3")
 
 
 def ensure_venv(venv: Path) -> Path:
-    """Create ``venv`` with spikingjelly (and loguru) if needed; return its python."""
+    """Create ``venv`` with the :data:`PINNED` packages if needed; return its python.
+
+    An environment holding other versions is brought to the pinned ones.
+    """
     python = venv / "bin" / "python"
     if not python.exists():
         base = getattr(sys, "_base_executable", sys.executable)
@@ -33,8 +39,14 @@ def ensure_venv(venv: Path) -> Path:
         site = next((venv / "lib").glob("python3*/site-packages"))
         book_site = sysconfig.get_paths()["purelib"]
         (site / "book_stack.pth").write_text(book_site + "\n")
+    wanted = [tuple(p.split("==")) for p in PINNED]
+    # exits non-zero when a package is missing or of another version
+    code = (
+        "from importlib.metadata import version; import sys; "
+        f"sys.exit(any(version(n) != v for n, v in {wanted!r}))"
+    )
     check = subprocess.run(
-        [str(python), "-c", "import spikingjelly, loguru"],
+        [str(python), "-c", code],
         capture_output=True,
         check=False,
     )
@@ -47,8 +59,7 @@ def ensure_venv(venv: Path) -> Path:
                 "install",
                 "--quiet",
                 "--no-deps",
-                "spikingjelly",
-                "loguru",
+                *PINNED,
             ],
             check=True,
         )

@@ -30,6 +30,16 @@ import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
+from ntlib.checks import check_seed
+from ntlib.data_checks import (
+    MNIST_LIKE,
+    DataFileError,
+    check_arrays,
+    check_data_dir,
+    check_mnist_files,
+    expected_files,
+)
+
 logger = logging.getLogger(__name__)
 
 DATASETS: tuple[str, ...] = ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10")
@@ -45,19 +55,6 @@ DIGITS_TEST_FRACTION = 0.3
 SPLIT_SEED = 0
 #: Fraction of the target training set held out to choose hyperparameters.
 VALIDATION_FRACTION = 0.2
-
-_MNIST_LIKE = {
-    "mnist": ("MNIST", "MNIST"),
-    "fashion-mnist": ("FashionMNIST", "FashionMNIST"),
-    "kmnist": ("KMNIST", "KMNIST"),
-}
-_MNIST_FILES = (
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-)
-_CIFAR_FILES = tuple(f"data_batch_{i}" for i in range(1, 6)) + ("test_batch",)
 
 
 @dataclass(frozen=True)
@@ -117,17 +114,6 @@ def load_digits_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray
     return x_train, y_train, x_test, y_test
 
 
-def expected_files(dataset: str, data_dir: str | Path) -> list[Path]:
-    """The files torchvision reads for ``dataset`` under ``data_dir``."""
-    root = Path(data_dir).expanduser()
-    if dataset in _MNIST_LIKE:
-        folder = _MNIST_LIKE[dataset][0]
-        return [root / folder / "raw" / name for name in _MNIST_FILES]
-    if dataset == "cifar10":
-        return [root / "cifar-10-batches-py" / name for name in _CIFAR_FILES]
-    raise ValueError(f"{dataset!r} is not read from files")
-
-
 def load_torchvision_arrays(
     dataset: str, data_dir: str | Path | None, download: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -135,37 +121,41 @@ def load_torchvision_arrays(
 
     Reads from ``data_dir`` in torchvision's layout.  Nothing is downloaded
     unless ``download`` is true; with files missing it raises a
-    FileNotFoundError naming them.
+    FileNotFoundError naming them, and a corrupt or inconsistent
+    MNIST-format file is a ValueError naming it (see :func:`check_data_dir`).
     """
     check_name("data set", dataset, DATASETS)
-    if data_dir is None:
-        raise ValueError(
-            f"data set {dataset!r} needs a data directory: pass data_dir "
-            "(--data-dir DIR), and download=True (--download) to fetch it"
-        )
-    missing = [p for p in expected_files(dataset, data_dir) if not p.exists()]
-    if missing and not download:
-        names = ", ".join(str(p) for p in missing)
-        raise FileNotFoundError(
-            f"{dataset} files not found under {data_dir}: missing {names}. "
-            "Download them with --download (download=True), or point --data-dir "
-            "at a folder in torchvision's layout"
-        )
+    check_data_dir(dataset, data_dir, download)
+    assert data_dir is not None  # checked above
+    fetching = download and any(
+        not p.exists() for p in expected_files(dataset, data_dir)
+    )
     from torchvision import datasets
 
     root = str(Path(data_dir).expanduser())
     arrays = []
     for train in (True, False):
-        if dataset == "cifar10":
-            ds = datasets.CIFAR10(root, train=train, download=download)
-            x = ds.data.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
-            y = np.asarray(ds.targets, dtype=np.int64)
-        else:
-            cls = getattr(datasets, _MNIST_LIKE[dataset][1])
-            ds = cls(root, train=train, download=download)
-            x = ds.data.numpy().astype(np.float32)[:, None, :, :] / 255.0
-            y = ds.targets.numpy().astype(np.int64)
+        try:
+            if dataset == "cifar10":
+                ds = datasets.CIFAR10(root, train=train, download=download)
+                x = ds.data.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
+                y = np.asarray(ds.targets, dtype=np.int64)
+            else:
+                cls = getattr(datasets, MNIST_LIKE[dataset][1])
+                ds = cls(root, train=train, download=download)
+                x = ds.data.numpy().astype(np.float32)[:, None, :, :] / 255.0
+                y = ds.targets.numpy().astype(np.int64)
+        except Exception as error:  # a corrupt file or a failed download
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            verb = "downloaded or read" if fetching else "read"
+            raise DataFileError(
+                f"{dataset} files under {root} could not be {verb} "
+                f"({type(error).__name__}: {reason}); delete them and fetch them "
+                "again with --download"
+            ) from error
         arrays += [x, y]
+    if fetching and dataset in MNIST_LIKE:
+        check_mnist_files(dataset, data_dir)
     return arrays[0], arrays[1], arrays[2], arrays[3]
 
 
@@ -252,12 +242,30 @@ def make_task(
             and upper half of the classes (0-4 and 5-9 for ten classes).
     """
     check_name("task", task, TASKS)
+    check_arrays(x_train, y_train, x_test, y_test)
+    check_seed("seed", seed)
     num_all = int(max(y_train.max(), y_test.max())) + 1
     input_shape = tuple(int(s) for s in x_train.shape[1:])
     if task == "class-split":
         half = num_all // 2
-        source_classes = source_classes or tuple(range(half))
-        target_classes = target_classes or tuple(range(half, 2 * half))
+        for name, classes in (
+            ("source_classes", source_classes),
+            ("target_classes", target_classes),
+        ):
+            if classes is not None and (
+                isinstance(classes, str | bytes)
+                or not all(
+                    isinstance(c, int | np.integer) and not isinstance(c, bool)
+                    for c in classes
+                )
+            ):
+                raise TypeError(
+                    f"{name} must be a tuple of integer class labels, got {classes!r}"
+                )
+        if source_classes is None:
+            source_classes = tuple(range(half))
+        if target_classes is None:
+            target_classes = tuple(range(half, 2 * half))
         check_classes(tuple(source_classes), tuple(target_classes), num_all)
         if len(source_classes) != len(target_classes):
             raise ValueError(

@@ -7,15 +7,18 @@ command starts from the same frozen network.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import tempfile
 import warnings
 from pathlib import Path
 
 import torch
 from torch import nn
 
+from ntlib.checks import check_int, check_seed
 from ntlib.data import TransferTask
 from ntlib.models import DEFAULT_WIDTH, build_cnn
 from ntlib.qcfs import calibrate_thresholds, check_activation
@@ -32,6 +35,60 @@ CACHE_VERSION = 1
 def default_cache_dir() -> Path:
     """``$NTLIB_CACHE_DIR`` if set, else ``~/.cache/ntlib``."""
     return Path(os.environ.get("NTLIB_CACHE_DIR", "~/.cache/ntlib")).expanduser()
+
+
+class CacheDirError(ValueError):
+    """The cache directory cannot hold the pretrained model (chapter 1)."""
+
+
+def check_cache_dir(cache_dir: str | Path | None = None) -> Path:
+    """The cache folder, created if needed, after checking that a file can be written.
+
+    Called before any training, so that an unwritable ``$NTLIB_CACHE_DIR`` or
+    ``--cache-dir`` is reported at once, not after minutes of pretraining.
+
+    Raises:
+        CacheDirError: (a ValueError) naming the folder and what to do.
+    """
+    folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    advice = (
+        "point --cache-dir or NTLIB_CACHE_DIR at a folder you can write, "
+        "for example /tmp/ntlib-cache"
+    )
+    if folder.exists() and not folder.is_dir():
+        raise CacheDirError(f"cache directory {folder} is not a folder; {advice}")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-check-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise CacheDirError(
+            f"cache directory {folder} cannot be written ({reason}); {advice}"
+        ) from None
+    return folder
+
+
+def save_atomically(state: dict, path: Path) -> None:
+    """Write ``state`` with ``torch.save`` to ``path``, all or nothing.
+
+    The bytes go to a new, uniquely named file in the same folder (created
+    with ``O_EXCL``, so no file or link already there is ever followed) that
+    then replaces ``path`` in one step.  Two processes saving the same entry
+    at once both succeed, and one of the two complete files wins; an
+    interruption leaves no partial file behind.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(state, handle)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _source_fingerprint(task: TransferTask) -> str:
@@ -92,8 +149,26 @@ def pretrained_source_model(
 
     Returns:
         The model in eval mode, every parameter trainable.
+
+    Raises:
+        ValueError: ``epochs`` below 1 (an untrained network is never
+            cached), a bad width or seed, or a cache folder that cannot be
+            written (checked before training).
     """
+    if not isinstance(task, TransferTask):
+        raise TypeError(
+            f"task must be a TransferTask (see ntlib.load_task), got "
+            f"{type(task).__name__}"
+        )
+    check_int("width", width, minimum=1)
+    check_int("epochs", epochs, minimum=1)
+    check_seed("seed", seed)
     path = cache_path(task, width, epochs, seed, cache_dir, activation, levels)
+    if path.exists() and not path.is_file():
+        raise CacheDirError(
+            f"cache entry {path} exists but is not a file; remove it or choose "
+            "another --cache-dir"
+        )
 
     def build() -> nn.Sequential:
         torch.manual_seed(seed)
@@ -114,12 +189,10 @@ def pretrained_source_model(
                 stacklevel=2,
             )
             model = build()
+    check_cache_dir(path.parent)
     if levels is not None:
         calibrate_thresholds(model, task.source_train.tensors[0][:1024])
     fit(model, task.source_train, epochs=epochs, seed=seed, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(model.state_dict(), tmp)
-    tmp.replace(path)
+    save_atomically(model.state_dict(), path)
     logger.info("saved pretrained source model to %s", path)
     return model.eval()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,72 +25,41 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from ntlib.checks import check_finite, check_int, check_seed
 from ntlib.qcfs import QCFS
+from ntlib.snn_checks import (
+    AFFINE,
+    SPIKING,
+    as_images,
+    check_convertible,
+    check_images,
+    check_one_timesteps,
+    check_timesteps,
+    run_checked,
+)
 from ntlib.tuning import ModulatoryBias
+
+__all__ = [
+    "CODINGS",
+    "NORMS",
+    "SimulationRecord",
+    "SpikingEvaluation",
+    "SpikingNetwork",
+    "activation_scales",
+    "check_one_timesteps",
+    "check_timesteps",
+    "convert",
+    "evaluate_snn",
+]
 
 NORMS: tuple[str, ...] = ("max", "p99.9")
 CODINGS: tuple[str, ...] = ("direct", "rate")
-_AFFINE = (nn.Conv2d, nn.Linear)
-_PASS = (nn.AvgPool2d, nn.Flatten, nn.Dropout, nn.Identity)
-#: Activations that become integrate-and-fire neurons.
-_SPIKING = (nn.ReLU, QCFS)
-_ADVICE = {
-    "MaxPool2d": "max-pooling has no rate equivalent; use nn.AvgPool2d",
-    "AdaptiveMaxPool2d": "max-pooling has no rate equivalent; use nn.AvgPool2d",
-    "Sigmoid": "only ReLU maps to a firing rate; use nn.ReLU",
-    "Tanh": "only ReLU maps to a firing rate; use nn.ReLU",
-    "GELU": "only ReLU maps to a firing rate; use nn.ReLU",
-    "LeakyReLU": "negative rates do not exist; use nn.ReLU",
-    "BatchNorm2d": "fold it into the preceding convolution, or train without it",
-    "BatchNorm1d": "fold it into the preceding linear layer, or train without it",
-}
-_SUPPORTED = "Conv2d, Linear, ReLU, QCFS, AvgPool2d, Flatten, Dropout, ModulatoryBias"
 
 
 # ----------------------------------------------------- chapter 5: conversion
 def _check_choice(name: str, value: str, valid: Sequence[str]) -> None:
     if value not in valid:
         raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
-
-
-def check_timesteps(timesteps: int | Sequence[int]) -> list[int]:
-    """Validate one or several numbers of time steps; returns them as a sorted list."""
-    values = [timesteps] if isinstance(timesteps, int) else list(timesteps)
-    if not values or any(int(t) != t or t <= 0 for t in values):
-        raise ValueError(
-            f"time steps must be positive integers (for example 8,16,32), "
-            f"got {timesteps!r}"
-        )
-    return sorted({int(t) for t in values})
-
-
-def _check_convertible(model: nn.Sequential) -> list[nn.Module]:
-    if not isinstance(model, nn.Sequential):
-        raise ValueError(  # noqa: TRY004 - the command line reports ValueErrors
-            f"the converter reads an nn.Sequential, got {type(model).__name__}"
-        )
-    modules = list(model)
-    for index, module in enumerate(modules):
-        if isinstance(module, (*_AFFINE, *_PASS, *_SPIKING, ModulatoryBias)):
-            continue
-        name = type(module).__name__
-        advice = _ADVICE.get(name, f"supported layers: {_SUPPORTED}")
-        raise ValueError(f"layer {index} ({name}) cannot be converted: {advice}")
-    for index, module in enumerate(modules):
-        if isinstance(module, ModulatoryBias) and (
-            index == 0 or not isinstance(modules[index - 1], _AFFINE)
-        ):
-            raise ValueError(
-                f"layer {index} (ModulatoryBias) must follow a Conv2d or Linear"
-            )
-    return modules
-
-
-def _as_tensor(data: Dataset | torch.Tensor, max_samples: int) -> torch.Tensor:
-    if isinstance(data, torch.Tensor):
-        return data[:max_samples]
-    loader = DataLoader(data, batch_size=max_samples, shuffle=False)
-    return next(iter(loader))[0]
 
 
 @torch.no_grad()
@@ -107,13 +77,14 @@ def activation_scales(
     says: its output never exceeds it.
     """
     _check_choice("norm", norm, NORMS)
-    modules = _check_convertible(model)
-    x = _as_tensor(data, max_samples)
+    modules = check_convertible(model)
+    x = as_images(data, max_samples)
     scales = []
     was_training = model.training
     model.eval()
-    for module in modules:
-        x = module(x)
+    image_shape = tuple(x.shape[1:])
+    for index, module in enumerate(modules):
+        x = run_checked(module, x, index, image_shape)
         if isinstance(module, QCFS):
             scales.append(float(module.threshold.detach()))
         elif isinstance(module, nn.ReLU):
@@ -204,9 +175,9 @@ class SpikingNetwork(nn.Module):
             ops = []
             for op in modules[source + 1 :]:
                 ops.append(op)
-                if isinstance(op, _AFFINE):
+                if isinstance(op, AFFINE):
                     break
-            if not any(isinstance(op, _AFFINE) for op in ops):
+            if not any(isinstance(op, AFFINE) for op in ops):
                 ops = []
             shape = self.input_shape if source < 0 else shapes[source]
             self._fan_outs.append(_fan_out(ops, shape))
@@ -251,6 +222,7 @@ class SpikingNetwork(nn.Module):
         """
         _check_choice("coding", coding, CODINGS)
         checkpoints = check_timesteps(timesteps)
+        check_images(x, self.input_shape, "x")
         record = SimulationRecord()
         batch = x.shape[0]
         total = 0.0
@@ -298,8 +270,17 @@ class SpikingNetwork(nn.Module):
     def forward(
         self, x: torch.Tensor, timesteps: int = 32, coding: str = "direct"
     ) -> torch.Tensor:
-        """Mean output over ``timesteps`` steps (logits for the classifier)."""
-        return self.simulate(x, timesteps, coding).outputs[timesteps]
+        """Mean output over ``timesteps`` steps (logits for the classifier).
+
+        ``timesteps`` is one integer here; :meth:`simulate` takes several.
+        """
+        if isinstance(timesteps, bool) or not isinstance(timesteps, numbers.Integral):
+            raise TypeError(
+                "timesteps must be one positive integer when calling the network, "
+                f"got {timesteps!r}; use simulate() for several checkpoints"
+            )
+        steps = check_one_timesteps(timesteps)
+        return self.simulate(x, steps, coding).outputs[steps]
 
 
 def convert(
@@ -332,20 +313,23 @@ def convert(
         torch.Size([5, 2])
     """
     _check_choice("norm", norm, NORMS)
+    beta = check_finite("beta", beta)
     if not 0.0 < beta <= 1.0:
         raise ValueError(f"beta must be in (0, 1], got {beta}")
-    modules = _check_convertible(model)
+    check_finite("initial_membrane", initial_membrane)
+    check_int("max_samples", max_samples, minimum=1)
+    modules = check_convertible(model)
     scales = iter(activation_scales(model, calibration_data, norm, max_samples))
-    sample = _as_tensor(calibration_data, 1)
+    sample = as_images(calibration_data, 1)
     layers: list[nn.Module] = []
     scale_in = 1.0
     for index, module in enumerate(modules):
-        if isinstance(module, _AFFINE):
+        if isinstance(module, AFFINE):
             following = modules[index + 1 : index + 3]
-            relu_next = any(isinstance(m, _SPIKING) for m in following[:1]) or (
+            relu_next = any(isinstance(m, SPIKING) for m in following[:1]) or (
                 len(following) == 2
                 and isinstance(following[0], ModulatoryBias)
-                and isinstance(following[1], _SPIKING)
+                and isinstance(following[1], SPIKING)
             )
             scale_out = next(scales) if relu_next else 1.0
             layer = copy.deepcopy(module)
@@ -360,7 +344,7 @@ def convert(
                 module.modulatory_bias, 1.0 / scale_in
             )
             layers.append(current)
-        elif isinstance(module, _SPIKING):
+        elif isinstance(module, SPIKING):
             layers.append(
                 snn.Leaky(
                     beta=beta,
@@ -411,8 +395,23 @@ def evaluate_snn(
         >>> evaluate_snn(convert(net, data), data, [4]).coding
         'direct'
     """
+    if not isinstance(network, SpikingNetwork):
+        raise TypeError(
+            f"network must be a SpikingNetwork (see convert), got "
+            f"{type(network).__name__}"
+        )
+    if isinstance(dataset, torch.Tensor) or not isinstance(dataset, Dataset):
+        raise TypeError(
+            "dataset must be a Dataset of (image, label) pairs such as a "
+            f"TensorDataset, got {type(dataset).__name__}; wrap images and labels "
+            "with torch.utils.data.TensorDataset(x, y)"
+        )
+    if len(dataset) == 0:  # type: ignore[arg-type]
+        raise ValueError("cannot evaluate on an empty data set")
     checkpoints = check_timesteps(timesteps)
     _check_choice("coding", coding, CODINGS)
+    check_int("batch_size", batch_size, minimum=1)
+    check_seed("seed", seed)
     generator = torch.Generator().manual_seed(seed)
     correct = {t: 0 for t in checkpoints}
     spikes = {t: 0.0 for t in checkpoints}

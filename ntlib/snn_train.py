@@ -26,9 +26,11 @@ from torch import nn
 from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
 
+from ntlib.checks import check_int
 from ntlib.data import TransferTask
-from ntlib.snn import SpikingNetwork, check_timesteps, convert, evaluate_snn
+from ntlib.snn import SpikingNetwork, check_one_timesteps, convert, evaluate_snn
 from ntlib.train import DEFAULT_LR, adam_and_loader, evaluate, fit
+from ntlib.transfer import check_tune_args
 from ntlib.tuning import prepare, trainable_params
 
 #: How the supplemental biases reach the spiking network (chapter 6).
@@ -66,7 +68,12 @@ def fit_snn(
     Returns:
         The mean loss of each epoch.
     """
-    (timesteps,) = check_timesteps(int(timesteps))
+    timesteps = check_one_timesteps(timesteps)
+    if not isinstance(network, SpikingNetwork):
+        raise TypeError(
+            f"network must be a SpikingNetwork (see ntlib.snn.convert), got "
+            f"{type(network).__name__}"
+        )
     optimizer, loader = adam_and_loader(network, dataset, epochs, lr, batch_size, seed)
     loss_fn = nn.CrossEntropyLoss()
     losses = []
@@ -155,7 +162,9 @@ def tune_spiking(
     """
     if mode not in SNN_MODES:
         raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(SNN_MODES)}")
-    (timesteps,) = check_timesteps(int(timesteps))
+    check_tune_args(task, method, granularity, epochs, lr, seed)
+    check_int("batch_size", batch_size, minimum=1)
+    timesteps = check_one_timesteps(timesteps)
     torch.manual_seed(seed)
     tuned = prepare(source_model, method, granularity, task.input_shape)
     spike_grad = surrogate.atan() if mode == "surrogate" else None

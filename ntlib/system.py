@@ -3,8 +3,8 @@
 PySpice drives ngspice through its shared library ``libngspice.so``, which
 Debian ships in ``libngspice0-dev``; the ``ngspice`` package holds the
 ``spinit`` script that the library reads when it starts.  This module finds
-both without starting ngspice, so a missing install is reported in words,
-not as a ctypes stack trace.
+both and opens the library the way PySpice will, without starting ngspice,
+so a missing install is reported in words, not as a cffi stack trace.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import ctypes.util
 import glob
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 
 INSTALL_COMMAND = "apt-get install ngspice libngspice0-dev"
@@ -36,18 +37,25 @@ class NgspiceNotFoundError(RuntimeError):
 
 @dataclass(frozen=True)
 class NgspiceStatus:
-    """Where ngspice's pieces were found, or ``None`` for a missing one."""
+    """Where ngspice's pieces were found, or ``None`` for a missing one.
+
+    ``problem`` says why the library PySpice would load cannot be used (for
+    example a set ``NGSPICE_LIBRARY_PATH`` naming a missing file).
+    """
 
     library: str | None
     spinit: str | None
+    problem: str | None = None
 
     @property
     def available(self) -> bool:
-        return self.library is not None and self.spinit is not None
+        return self.library is not None and self.spinit is not None and not self.problem
 
     def describe(self) -> str:
         if self.available:
             return f"ngspice found: {self.library} (init script {self.spinit})"
+        if self.problem:
+            return self.problem
         missing = []
         if self.library is None:
             missing.append("the shared library libngspice.so (package libngspice0-dev)")
@@ -69,38 +77,114 @@ def _first(patterns: tuple[str, ...]) -> str | None:
     return None
 
 
-def ngspice_status() -> NgspiceStatus:
-    """Report whether ngspice can be loaded, without loading it.
+def pyspice_library_name() -> str:
+    """The name PySpice 1.5 hands to ``dlopen`` for its first ngspice instance.
 
-    Introduced in the preface ("The toolbox").  ``NGSPICE_LIBRARY_PATH``, the
-    variable PySpice itself honours, takes precedence for the library.
+    PySpice reads ``NGSPICE_LIBRARY_PATH`` once, when
+    ``PySpice.Spice.NgSpice.Shared`` is imported, else uses ``libngspice{}.so``;
+    either is formatted with an empty instance id.  If PySpice is already
+    imported, its recorded value wins (a later change of the variable does
+    not reach it).
+    """
+    shared = sys.modules.get("PySpice.Spice.NgSpice.Shared")
+    recorded = getattr(getattr(shared, "NgSpiceShared", None), "LIBRARY_PATH", None)
+    if isinstance(recorded, str):
+        template = recorded
+    else:
+        template = os.environ.get("NGSPICE_LIBRARY_PATH", "libngspice{}.so")
+    try:
+        return template.format("")
+    except (IndexError, KeyError, ValueError):
+        return template
+
+
+def _load_problem(name: str) -> str | None:
+    """Why ``dlopen(name)`` fails or gives no ngspice, or ``None`` if it loads.
+
+    This is the load PySpice does (cffi's ``dlopen`` of the same name); the
+    library is only mapped into the process, ngspice is not started.
+    """
+    try:
+        library = ctypes.CDLL(name)
+    except OSError as error:
+        return str(error).splitlines()[0]
+    if not hasattr(library, "ngSpice_Init"):
+        return "it loads but has no ngSpice_Init: it is not ngspice's shared library"
+    return None
+
+
+def ngspice_status() -> NgspiceStatus:
+    """Report whether ngspice can be loaded, the way PySpice will load it.
+
+    Introduced in the preface ("The toolbox").  The library checked is the
+    one PySpice will open (see :func:`pyspice_library_name`):
+    ``NGSPICE_LIBRARY_PATH`` when it is set, else ``libngspice.so`` from the
+    system's library path.  It is opened with ``dlopen`` (without starting
+    ngspice), so a missing file, a dangling link or a file that is not a
+    library is reported here, in words, rather than later as a cffi error.
 
     Example:
         >>> ngspice_status().available in (True, False)
         True
     """
-    library = os.environ.get("NGSPICE_LIBRARY_PATH")
-    if library and not os.path.exists(library):
-        library = None
-    library = library or _first(_LIBRARY_GLOBS)
-    if library is None:
-        found = ctypes.util.find_library("ngspice")
-        # find_library may return libngspice.so.0 (libngspice0 only): PySpice
-        # asks for libngspice.so, so only a name without a version counts.
-        if found and found.endswith(".so"):
-            library = found
+    name = pyspice_library_name()
+    library: str | None
+    if not name.strip():
+        return NgspiceStatus(
+            library=None,
+            spinit=None,
+            problem=(
+                "ngspice cannot be loaded: NGSPICE_LIBRARY_PATH is set but empty; "
+                "point it at ngspice's libngspice.so or unset it"
+            ),
+        )
+    if os.sep in name:
+        library = name
+    else:
+        search = [
+            os.path.join(folder, name)
+            for folder in os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep)
+            if folder
+        ]
+        library = next((p for p in search if os.path.exists(p)), None)
+        library = library or _first(_LIBRARY_GLOBS)
+        if library is None:
+            found = ctypes.util.find_library("ngspice")
+            # find_library may return libngspice.so.0 (libngspice0 only): PySpice
+            # asks for libngspice.so, so only a name without a version counts.
+            if found and found.endswith(".so"):
+                library = found
+    problem = None
+    if library is not None:
+        reason = _load_problem(name)
+        if reason is not None:
+            setting = os.environ.get("NGSPICE_LIBRARY_PATH")
+            where = f"NGSPICE_LIBRARY_PATH={setting}" if setting else name
+            problem = (
+                f"ngspice cannot be loaded from {where}: {reason}. Point "
+                "NGSPICE_LIBRARY_PATH at ngspice's libngspice.so or unset it, and "
+                f"install ngspice with: {INSTALL_COMMAND} (as root, after apt-get "
+                "update)"
+            )
     spinit = _first(_SPINIT_GLOBS)
-    if spinit is None and shutil.which("ngspice"):
+    spice_lib_dir = os.environ.get("SPICE_LIB_DIR")
+    if spice_lib_dir:
+        candidate = os.path.join(spice_lib_dir, "scripts", "spinit")
+        spinit = candidate if os.path.isfile(candidate) else None
+    elif spinit is None and shutil.which("ngspice"):
         prefix = os.path.dirname(os.path.dirname(shutil.which("ngspice") or ""))
         candidate = os.path.join(prefix, "share", "ngspice", "scripts", "spinit")
         spinit = candidate if os.path.exists(candidate) else None
-    return NgspiceStatus(library=library, spinit=spinit)
+    return NgspiceStatus(library=library, spinit=spinit, problem=problem)
 
 
 def require_ngspice() -> NgspiceStatus:
     """Raise :class:`NgspiceNotFoundError` with the install command if ngspice is missing.
 
-    Every function that starts a SPICE simulation calls this first.
+    Every function that starts a SPICE simulation calls this first (the
+    ``circuit`` command before its sweep, and
+    ``ntlib.circuits.simulate.ngspice_instance`` before PySpice opens the
+    library), so a library PySpice could not load is a one-line error.
     """
     status = ngspice_status()
     if not status.available:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 from tqdm.auto import tqdm
+
+from ntlib.checks import check_finite, check_int, check_seed, first_line
 
 #: Learning rate per tuning method: a bias-only network moves further per unit
 #: of change than a full one, so NT is given a larger step (chapter 2).
@@ -28,6 +30,56 @@ DEFAULT_LR: dict[str, float] = {
     "tft": 1e-3,
 }
 DEFAULT_BATCH_SIZE = 64
+
+
+def check_dataset(
+    dataset: object, name: str = "dataset", tensors_only: bool = True
+) -> None:
+    """Raise unless ``dataset`` is a non-empty TensorDataset of (images, labels).
+
+    With ``tensors_only=False`` any map-style ``Dataset`` (not a bare tensor)
+    is accepted.
+    """
+    if (
+        not tensors_only
+        and isinstance(dataset, Dataset)
+        and not isinstance(dataset, TensorDataset)
+    ):
+        if len(dataset) == 0:  # type: ignore[arg-type]
+            raise ValueError(f"{name} is empty: it needs at least one image")
+        return
+    if not isinstance(dataset, TensorDataset) or len(dataset.tensors) != 2:
+        raise TypeError(
+            f"{name} must be a TensorDataset of (images, labels), got "
+            f"{type(dataset).__name__}; build one with TensorDataset(x, y)"
+        )
+    if len(dataset) == 0:
+        raise ValueError(f"{name} is empty: it needs at least one image")
+
+
+def check_fits_model(model: nn.Module, dataset: TensorDataset, name: str) -> None:
+    """Raise a ValueError in words if ``dataset``'s images do not fit ``model``.
+
+    Runs the model once on one image (in eval mode, without gradients), so a
+    shape mismatch reads as a sentence, not as torch's "mat1 and mat2".
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    sample = dataset.tensors[0][:1]
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(sample.to(device))
+    except RuntimeError as error:
+        raise ValueError(
+            f"the images of {name} (shape {tuple(sample.shape[1:])}) do not fit the "
+            f"model: {first_line(error)}; give images of the shape the model was "
+            "built for"
+        ) from None
+    finally:
+        model.train(was_training)
 
 
 @dataclass(frozen=True)
@@ -52,11 +104,11 @@ def adam_and_loader(
     parameters with ``requires_grad`` are handed to the optimiser, so frozen
     weights never move.
     """
-    if epochs < 0 or batch_size < 1 or lr <= 0:
-        raise ValueError(
-            f"training needs epochs >= 0, batch_size >= 1 and lr > 0, got "
-            f"epochs={epochs}, batch_size={batch_size}, lr={lr}"
-        )
+    check_int("epochs", epochs, minimum=0)
+    check_int("batch_size", batch_size, minimum=1)
+    check_finite("lr", lr, positive=True)
+    check_seed("seed", seed)
+    check_dataset(dataset, tensors_only=False)
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise ValueError("the model has no trainable parameter (requires_grad)")
@@ -96,6 +148,8 @@ def fit(
         A :class:`FitResult` with the mean loss of each epoch.
     """
     optimizer, loader = adam_and_loader(model, dataset, epochs, lr, batch_size, seed)
+    if isinstance(dataset, TensorDataset):
+        check_fits_model(model.to(device), dataset, "dataset")
     model.to(device).train()
     loss_fn = nn.CrossEntropyLoss()
     losses: list[float] = []
@@ -120,6 +174,8 @@ def predict(
     model: nn.Module, dataset: TensorDataset, device: str = "cpu", batch_size: int = 512
 ) -> torch.Tensor:
     """Predicted class of every image of ``dataset`` (on the CPU)."""
+    check_dataset(dataset)
+    check_fits_model(model.to(device), dataset, "dataset")
     model.to(device).eval()
     out = []
     for x, _ in DataLoader(dataset, batch_size=batch_size):
@@ -129,9 +185,10 @@ def predict(
 
 def evaluate(model: nn.Module, dataset: TensorDataset, device: str = "cpu") -> float:
     """Accuracy of ``model`` on ``dataset`` as a fraction in [0, 1] (chapter 1)."""
-    labels = dataset.tensors[1]
-    if len(labels) == 0:
+    if isinstance(dataset, TensorDataset) and len(dataset) == 0:
         raise ValueError("cannot evaluate on an empty data set")
+    check_dataset(dataset)
+    labels = dataset.tensors[1]
     return float((predict(model, dataset, device) == labels).float().mean())
 
 

@@ -11,15 +11,47 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ntlib.data import TransferTask
+from ntlib.checks import check_finite, check_int, check_seed
+from ntlib.data import TransferTask, check_name
 from ntlib.lean import lean_copy
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
 from ntlib.train import DEFAULT_BATCH_SIZE, DEFAULT_LR, evaluate, fit
-from ntlib.tuning import prepare, total_params, trainable_params
+from ntlib.tuning import (
+    GRANULARITIES,
+    METHODS,
+    prepare,
+    total_params,
+    trainable_params,
+)
 
 #: Tuning epochs on the target task used by the book's defaults.
 DEFAULT_TUNE_EPOCHS = 15
+
+
+def check_tune_args(
+    task: TransferTask,
+    method: str,
+    granularity: str,
+    epochs: int,
+    lr: float | None,
+    seed: int,
+) -> None:
+    """Raise a TypeError/ValueError naming the first bad argument of :func:`tune`.
+
+    Called before any work, so a bad value never costs a pretraining.
+    """
+    if not isinstance(task, TransferTask):
+        raise TypeError(
+            f"task must be a TransferTask (see ntlib.load_task), got "
+            f"{type(task).__name__}"
+        )
+    check_name("method", method, METHODS)
+    check_name("granularity", granularity, GRANULARITIES)
+    check_int("epochs", epochs, minimum=0)
+    if lr is not None:
+        check_finite("lr", lr, positive=True)
+    check_seed("seed", seed)
 
 
 def tune(
@@ -46,7 +78,8 @@ def tune(
         ``lr``, ``epochs``, ``target_test_acc``, ``trainable_params``,
         ``total_params`` and ``train_seconds``.
     """
-    lr = DEFAULT_LR[method] if lr is None and method in DEFAULT_LR else lr
+    check_tune_args(task, method, granularity, epochs, lr, seed)
+    lr = DEFAULT_LR[method] if lr is None else lr
     torch.manual_seed(seed)
     model = prepare(source_model, method, granularity, task.input_shape)
     result = fit(
@@ -97,6 +130,7 @@ def run_transfer(
     ``activation``, ``levels``, ``source_test_acc`` and
     ``target_test_acc_before`` (frozen, untuned).
     """
+    check_tune_args(task, method, granularity, epochs, lr, seed)
     source = pretrained_source_model(
         task,
         width=width,

@@ -65,6 +65,35 @@ def _output_shapes(
     return shapes
 
 
+def _check_tunable(model: nn.Module, method: str) -> None:
+    """Raise a TypeError/ValueError if ``method`` cannot be applied to ``model``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
+    if method in ("nt", "nt-head") and not isinstance(model, nn.Sequential):
+        raise TypeError(
+            f"method {method!r} inserts biases into an nn.Sequential, got "
+            f"{type(model).__name__}; build the model as an nn.Sequential"
+        )
+    layers = list(model) if isinstance(model, nn.Sequential) else list(model.modules())
+    if method in ("nt", "nt-head") and not any(
+        isinstance(m, nn.Conv2d | nn.Linear) for m in layers
+    ):
+        raise ValueError(
+            f"model has no Conv2d or Linear layer, so method {method!r} has no "
+            "neuron to give a modulatory bias; layers: "
+            f"{', '.join(type(m).__name__ for m in layers) or 'none'}"
+        )
+    if method in ("linear", "nt-head") and not any(
+        isinstance(m, nn.Linear) for m in layers
+    ):
+        raise ValueError(
+            f"method {method!r} retrains the output layer, but model has no "
+            "Linear layer"
+        )
+    if method == "tft" and not any(True for _ in model.parameters()):
+        raise ValueError("method 'tft' trains the weights, but model has none")
+
+
 def bias_shape(
     layer: nn.Module, output_shape: tuple[int, ...], granularity: str
 ) -> tuple[int, ...]:
@@ -98,6 +127,7 @@ def insert_modulatory_biases(
     ``skip_last`` leaves the last Linear without one (it is retrained instead).
     """
     _check("granularity", granularity, GRANULARITIES)
+    _check_tunable(model, "nt")
     has_conv = any(isinstance(m, nn.Conv2d) for m in model)
     if granularity == "unit" and has_conv and input_shape is None:
         raise ValueError("per-unit modulatory biases need input_shape=(C, H, W)")
@@ -142,6 +172,14 @@ def prepare(
     """
     _check("method", method, METHODS)
     _check("granularity", granularity, GRANULARITIES)
+    _check_tunable(model, method)
+    if input_shape is not None and (
+        not isinstance(input_shape, tuple | list)
+        or not all(isinstance(s, int) and s > 0 for s in input_shape)
+    ):
+        raise ValueError(
+            f"input_shape must be (C, H, W) of positive integers, got {input_shape!r}"
+        )
     tuned = copy.deepcopy(model)
     for parameter in tuned.parameters():
         parameter.requires_grad_(method == "tft")

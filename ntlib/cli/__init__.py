@@ -13,8 +13,13 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ntlib import __version__
+from ntlib.checks import first_line
+
+#: Exit code after Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
 
 SUBCOMMANDS: tuple[str, ...] = (
     "ntlib.cli.info",
@@ -27,9 +32,21 @@ SUBCOMMANDS: tuple[str, ...] = (
 )
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr, exit code 2.
+
+    argparse's default prints the whole usage first; a bad option value
+    reads better as the same ``error: ...`` line as every other bad input.
+    Subcommand parsers inherit the class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every registered subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="python -m ntlib",
         description="Neuromodulatory tuning: experiments behind the book.",
     )
@@ -56,8 +73,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
+    except KeyboardInterrupt:
+        # Ctrl-C: files are written whole or not at all, so nothing is left
+        # half-written; say so in one line, with the shell's code for SIGINT.
+        print(
+            f"interrupted: {args.command} stopped by Ctrl-C; nothing was saved "
+            "unfinished",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except (ValueError, TypeError, FileNotFoundError, RuntimeError) as error:
         # Bad input and missing prerequisites are the reader's to fix: say what
-        # was wrong and what to do, without a stack trace.
-        print(f"error: {error}", file=sys.stderr)
+        # was wrong and what to do, without a stack trace (-v shows it).
+        if args.verbose:
+            logging.getLogger("ntlib").exception("the stack trace, for -v")
+        print(f"error: {first_line(error)}", file=sys.stderr)
         return 2

@@ -7,22 +7,32 @@ import argparse
 from torch import nn
 
 from ntlib.cli.common import (
+    MAX_TIMESTEPS,
     add_json_flag,
     add_threads_option,
+    check_seed_option,
+    check_timesteps_option,
     emit,
     peak_rss_mb,
     use_threads,
 )
-from ntlib.data import DATASETS, TASKS, TransferTask, load_task
+from ntlib.data import DATASETS, TASKS, TransferTask, check_data_dir, load_task
 from ntlib.models import DEFAULT_WIDTH
-from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
+from ntlib.pretrain import (
+    DEFAULT_PRETRAIN_EPOCHS,
+    check_cache_dir,
+    pretrained_source_model,
+)
 from ntlib.qcfs import ACTIVATIONS, check_activation
 from ntlib.snn import CODINGS, NORMS, convert, evaluate_snn
 from ntlib.train import evaluate
 
 
 def parse_timesteps(text: str) -> list[int]:
-    """``"8,16,32"`` -> ``[8, 16, 32]``; a ValueError names what was wrong."""
+    """``"8,16,32"`` -> ``[8, 16, 32]``; a ValueError names what was wrong.
+
+    Each value must lie between 1 and :data:`~ntlib.cli.common.MAX_TIMESTEPS`.
+    """
     try:
         values = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
@@ -34,7 +44,7 @@ def parse_timesteps(text: str) -> list[int]:
         raise ValueError(
             f"--timesteps must be positive integers (for example 8,16,32), got {text!r}"
         )
-    return values
+    return check_timesteps_option(values)
 
 
 def check_activation_options(args: argparse.Namespace) -> None:
@@ -55,6 +65,7 @@ def load_source(
 ) -> tuple[TransferTask, nn.Sequential]:
     """The task named by the data options and its pretrained (cached) source CNN.
 
+    Every option is checked before the data is read or a network trained.
     The activation is ``args.activation``/``args.levels`` unless given.
     """
     if args.width < 1 or args.pretrain_epochs < 1 or args.seed < 0:
@@ -63,6 +74,9 @@ def load_source(
             f"got width={args.width}, pretrain_epochs={args.pretrain_epochs}, "
             f"seed={args.seed}"
         )
+    check_seed_option(args.seed)
+    check_data_dir(args.dataset, args.data_dir, args.download)
+    check_cache_dir(args.cache_dir)
     task = load_task(args.dataset, args.task, args.data_dir, args.download)
     model = pretrained_source_model(
         task,
@@ -172,7 +186,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--timesteps",
         default="8,16,32,64,128",
-        help="time steps, comma separated (default: 8,16,32,64,128)",
+        help="time steps, comma separated, each 1 to "
+        f"{MAX_TIMESTEPS} (default: 8,16,32,64,128)",
     )
     parser.add_argument(
         "--norm", default="p99.9", help=f"one of {', '.join(NORMS)} (default: p99.9)"
@@ -183,7 +198,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"one of {', '.join(CODINGS)} (default: direct)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of pretraining and Poisson spikes"
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of pretraining and Poisson spikes (0 to 2**63 - 1)",
     )
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
     parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)

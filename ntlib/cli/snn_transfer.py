@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 
 from ntlib.cli.common import (
+    MAX_TIMESTEPS,
     add_json_flag,
     add_threads_option,
+    check_timesteps_option,
     emit,
     peak_rss_mb,
+    positive_float,
     use_threads,
 )
 from ntlib.cli.convert import (
@@ -31,10 +34,7 @@ def run(args: argparse.Namespace) -> int:
     use_threads(args.threads)
     if args.device != "cpu":
         raise ValueError(f"spiking runs use the CPU only, got --device {args.device}")
-    if args.timesteps <= 0:
-        raise ValueError(
-            f"--timesteps must be a positive integer, got {args.timesteps}"
-        )
+    check_timesteps_option([args.timesteps])
     epochs = DEFAULT_SNN_EPOCHS[args.mode] if args.epochs is None else args.epochs
     if epochs < 1:
         raise ValueError(f"--epochs must be positive, got {epochs}")
@@ -99,7 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--timesteps",
         type=int,
         default=8,
-        help="time steps of the spiking network (default: 8)",
+        help=f"time steps of the spiking network, 1 to {MAX_TIMESTEPS} (default: 8)",
     )
     parser.add_argument("--norm", choices=NORMS, default="p99.9")
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
@@ -111,9 +111,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
     parser.add_argument(
-        "--lr", type=float, default=None, help="learning rate (default: per method)"
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="learning rate, a finite number > 0 (default: per method)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the tuning run")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the tuning run (0 to 2**63 - 1)"
+    )
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
     parser.add_argument("--device", default="cpu", help="cpu only for spiking runs")
     add_threads_option(parser)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import argparse
 
-import torch
-
-from ntlib.cli.common import add_json_flag, add_threads_option, emit, peak_rss_mb
+from ntlib.cli.common import (
+    add_json_flag,
+    add_threads_option,
+    check_device_option,
+    check_seed_option,
+    emit,
+    peak_rss_mb,
+    positive_float,
+    use_threads,
+)
 from ntlib.cli.convert import add_activation_options, check_activation_options
-from ntlib.data import DATASETS, TASKS, load_task
+from ntlib.data import DATASETS, TASKS, check_data_dir, load_task
 from ntlib.models import DEFAULT_WIDTH
-from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS
+from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, check_cache_dir
 from ntlib.transfer import DEFAULT_TUNE_EPOCHS, run_transfer
 from ntlib.tuning import GRANULARITIES, METHODS
 
@@ -38,13 +45,13 @@ def run(args: argparse.Namespace) -> int:
             f", pretrain_epochs={args.pretrain_epochs}, threads={args.threads}, "
             f"seed={args.seed}"
         )
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(
-            f"--device {args.device} asked for, but torch sees no CUDA device "
-            "here; run with --device cpu (the default)"
-        )
+    # Every option is checked before any data is read or any network trained.
+    check_seed_option(args.seed)
+    check_device_option(args.device)
+    use_threads(args.threads)
+    check_data_dir(args.dataset, args.data_dir, args.download)
+    check_cache_dir(args.cache_dir)
     check_activation_options(args)
-    torch.set_num_threads(args.threads)
     task = load_task(args.dataset, args.task, args.data_dir, args.download)
     result = run_transfer(
         task,
@@ -108,9 +115,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--epochs", type=int, default=DEFAULT_TUNE_EPOCHS)
     parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
     parser.add_argument(
-        "--lr", type=float, default=None, help="learning rate (default: per method)"
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="learning rate, a finite number > 0 (default: per method)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the tuning run")
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the tuning run (0 to 2**63 - 1)"
+    )
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     add_threads_option(parser)

@@ -1,0 +1,155 @@
+"""The pretrained-model cache: safe for two writers, never follows a planted link."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ntlib import pretrain
+from ntlib.cli import main
+from ntlib.data import make_task
+from ntlib.pretrain import (
+    CacheDirError,
+    cache_path,
+    check_cache_dir,
+    pretrained_source_model,
+)
+from ntlib.train import FitResult
+
+
+def _tiny_task():
+    rng = np.random.default_rng(0)
+    x = rng.random((40, 1, 4, 4)).astype(np.float32)
+    y = np.arange(40) % 4
+    return make_task(x, y, x[:8], y[:8], "invert", dataset="tiny")
+
+
+def _instant_fit(barrier: threading.Barrier | None = None):
+    """A stand-in for training: moves one weight, then waits for the other writer."""
+
+    def fit(model, dataset, epochs, seed=0, progress=False, **_):
+        with torch.no_grad():
+            next(model.parameters()).add_(1.0)
+        if barrier is not None:
+            barrier.wait(timeout=30)
+        return FitResult(losses=[0.0] * epochs, train_seconds=0.0)
+
+    return fit
+
+
+def test_two_writers_of_one_entry_both_succeed(tmp_path, monkeypatch) -> None:
+    task = _tiny_task()
+    monkeypatch.setattr(pretrain, "fit", _instant_fit(threading.Barrier(2)))
+    # Both writers finish writing before either moves its file into place.
+    saved = threading.Barrier(2)
+    real_save = torch.save
+
+    def save_then_wait(*args, **kwargs):
+        real_save(*args, **kwargs)
+        saved.wait(timeout=30)
+
+    monkeypatch.setattr(pretrain.torch, "save", save_then_wait)
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            pretrained_source_model(task, width=2, epochs=1, cache_dir=tmp_path)
+        except BaseException as error:  # noqa: BLE001 - recorded for the assert
+            errors.append(error)
+
+    threads = [threading.Thread(target=writer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    path = cache_path(task, 2, 1, 0, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+    state = torch.load(path, weights_only=True)
+    model = pretrained_source_model(task, width=2, epochs=1, cache_dir=tmp_path)
+    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
+
+
+def test_planted_symlink_is_not_followed(tmp_path, monkeypatch) -> None:
+    task = _tiny_task()
+    monkeypatch.setattr(pretrain, "fit", _instant_fit())
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    path = cache_path(task, 2, 1, 0, cache)
+    planted = path.with_suffix(".tmp")  # the name an older version wrote to
+    planted.symlink_to(victim)
+    pretrained_source_model(task, width=2, epochs=1, cache_dir=cache)
+    assert victim.read_text() == "precious\n"
+    assert planted.is_symlink() and os.readlink(planted) == str(victim)
+    assert path.is_file() and not path.is_symlink()
+    torch.load(path, weights_only=True)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, planted.name])
+
+
+def test_interrupted_save_leaves_no_file(tmp_path, monkeypatch) -> None:
+    task = _tiny_task()
+    monkeypatch.setattr(pretrain, "fit", _instant_fit())
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pretrain.torch, "save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pretrained_source_model(task, width=2, epochs=1, cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_epochs_zero_never_caches_an_untrained_network(tmp_path) -> None:
+    with pytest.raises(ValueError, match="epochs must be at least 1, got 0"):
+        pretrained_source_model(_tiny_task(), width=2, epochs=0, cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def _unwritable_dirs(tmp_path: Path) -> dict[str, Path]:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    return {"/sys": Path("/sys/x"), "file": a_file, "under a file": a_file / "sub"}
+
+
+def test_bad_cache_dir_fails_before_training(tmp_path, monkeypatch) -> None:
+    def no_training(*_args, **_kwargs):
+        raise AssertionError("trained before checking the cache folder")
+
+    monkeypatch.setattr(pretrain, "fit", no_training)
+    for case, folder in _unwritable_dirs(tmp_path).items():
+        with pytest.raises(CacheDirError, match="cache directory") as error:
+            pretrained_source_model(_tiny_task(), width=2, epochs=1, cache_dir=folder)
+        assert str(folder) in str(error.value), case
+        with pytest.raises(CacheDirError):
+            check_cache_dir(folder)
+
+
+def test_directory_at_the_model_path_fails_before_training(
+    tmp_path, monkeypatch
+) -> None:
+    task = _tiny_task()
+    monkeypatch.setattr(pretrain, "fit", _instant_fit())
+    cache_path(task, 2, 1, 0, tmp_path).mkdir()
+    with pytest.raises(CacheDirError, match="is not a file"):
+        pretrained_source_model(task, width=2, epochs=1, cache_dir=tmp_path)
+
+
+@pytest.mark.parametrize("command", ["transfer", "convert", "snn-transfer"])
+def test_commands_check_the_cache_dir_first(command, tmp_path, monkeypatch, capsys):
+    def no_work(*_args, **_kwargs):
+        raise AssertionError("loaded data before checking the cache folder")
+
+    for module in ("ntlib.cli.transfer", "ntlib.cli.convert"):
+        monkeypatch.setattr(f"{module}.load_task", no_work)
+    monkeypatch.setenv("NTLIB_CACHE_DIR", "/sys/x")
+    assert main([command]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert err.startswith("error: cache directory /sys/x cannot be written")
