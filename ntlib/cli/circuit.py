@@ -8,12 +8,9 @@ teaching cards, at a process corner and temperature.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
-from typing import Any
 
-from ntlib.cli.common import add_json_flag, emit
+from ntlib.cli.common import add_json_flag, capped_jobs, emit
 
 
 def finite(name: str, text: str) -> float:
@@ -40,31 +37,6 @@ def parse_voltages(text: str) -> list[float]:
     if not all(math.isfinite(v) for v in values):
         raise ValueError(f"--supply-v values must be finite numbers; got {text!r}")
     return values
-
-
-def cap_jobs(jobs: int, tasks: int) -> int:
-    """``jobs`` capped at the number of tasks and the CPU count (at least 1)."""
-    if jobs < 1:
-        raise ValueError(f"--jobs must be at least 1; got {jobs}")
-    return max(1, min(jobs, tasks, os.cpu_count() or 1))
-
-
-def strict(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by ``None`` (strict JSON)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: strict(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [strict(item) for item in value]
-    return value
-
-
-def emit_strict(rows: Any, as_json: bool) -> None:
-    """Print rows; as JSON, strictly (NaN and infinity become ``null``)."""
-    rows = strict(rows)
-    json.dumps(rows, allow_nan=False)  # fails loudly if anything slipped through
-    emit(rows, as_json)
 
 
 def add_process_options(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     timeout_s = finite("--timeout-s", args.timeout_s)
     if timeout_s <= 0:
         raise ValueError(f"--timeout-s must be positive; got {args.timeout_s}")
-    jobs = cap_jobs(args.jobs, len(voltages))
+    jobs = capped_jobs(args.jobs, len(voltages))
     require_ngspice()
     rows = sweep_supply(
         voltages,
@@ -109,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         corner=args.corner,
         temp_c=finite("--temp-c", args.temp_c),
     )
-    emit_strict(rows, args.json)
+    emit(rows, args.json)
     return 0
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 
-from ntlib.cli.circuit import add_process_options, cap_jobs, emit_strict, finite
-from ntlib.cli.common import add_json_flag
+from ntlib.cli.circuit import add_process_options, finite
+from ntlib.cli.common import add_json_flag, capped_jobs, emit
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.instances < 1:
         raise ValueError(f"--instances must be at least 1; got {args.instances}")
-    jobs = cap_jobs(args.jobs, args.instances)
+    jobs = capped_jobs(args.jobs, args.instances)
     require_ngspice()
     rows = mismatch_sweep(
         args.instances,
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         temp_c=finite("--temp-c", args.temp_c),
         jobs=jobs,
     )
-    emit_strict(rows, args.json)
+    emit(rows, args.json)
     return 0
 
 
