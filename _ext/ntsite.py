@@ -9,6 +9,8 @@
   kept once: declaring a ``const`` twice is a ``SyntaxError`` on every page.
 - Citations read author-year on both sides: the bibliography's labels are
   "Barton et al., 2022", like the text that cites them.
+- The theme gets a default colour mode (light), without which its script logs
+  an error on every page.
 """
 
 from __future__ import annotations
@@ -92,10 +94,18 @@ class AuthorYearStyle(UnsrtStyle):
     default_sorting_style = "author_year_title"
 
 
+def _default_light_mode(app: Sphinx, config: Any) -> None:
+    # With no default the theme's script logs "Got invalid theme mode" on every page.
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "light")
+    config.html_context = context
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     register_plugin("pybtex.style.labels", "ntsite-authoryear", AuthorYearLabelStyle)
     register_plugin("pybtex.style.formatting", "ntsite-authoryear", AuthorYearStyle)
     app.add_js_file(PLOTLY_JS, priority=200)
+    app.connect("config-inited", _default_light_mode)
     app.connect("build-finished", _copy_plotly)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
