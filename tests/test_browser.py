@@ -211,6 +211,14 @@ def inspect(browser, origin: str, page_path: str, screenshot: Path | None) -> li
     page.on("response", lambda r: r.status >= 400
             and problems.append(f"HTTP {r.status} for {r.url}"))
     try:
+        refresh = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"',
+                            (SITE / page_path).read_text(), re.I)
+        if refresh:  # the site's index.html only forwards to the first page
+            target = urlsplit(f"{origin}/{page_path}")._replace(
+                path=str(Path("/" + page_path).parent / refresh.group(1))).geturl()
+            page.goto(f"{origin}/{page_path}")
+            page.wait_for_url(target, wait_until="load")
+            return problems + broken_links([target], origin)
         page.goto(f"{origin}/{page_path}", wait_until="load")
         page.evaluate("""() => (window.MathJax && MathJax.startup && MathJax.startup.promise)
                          ? MathJax.startup.promise.then(() => true) : true""")
