@@ -124,6 +124,9 @@ def broken_links(hrefs: list[str], origin: str) -> list[str]:
     return broken
 
 
+EXPLORER_CLASS = re.compile(r"""class=["'](?:[^"']*\s)?nt-explorer(?:\s[^"']*)?["']""")
+
+
 def expected_explorers(page: str) -> int:
     """How many explorers the page's notebook puts in its shown outputs."""
     notebook = ROOT / Path(page).with_suffix(".ipynb")
@@ -136,7 +139,7 @@ def expected_explorers(page: str) -> int:
             continue
         for output in cell.get("outputs", []):
             html = "".join(output.get("data", {}).get("text/html", ""))
-            count += html.count('class="nt-explorer"')
+            count += len(EXPLORER_CLASS.findall(html))
     return count
 
 
