@@ -49,7 +49,7 @@ def glue(name: str, value: object, display: bool = False) -> None:
 
 
 def thousands(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose whole numbers read ``136,586`` (every chapter's tables).
+    """A copy of ``frame`` whose whole numbers read ``136,586`` (chapters' tables).
 
     Floats are left to the frame's own formatting; only integers (Python or
     NumPy) are written with thousands separators, so a table shows large

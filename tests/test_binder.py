@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BINDER = ROOT / "binder"
-OPTIONS_THAT_DO_NOT_CHANGE_WHAT_IS_INSTALLED = {"--quiet", "-q", "--no-cache-dir"}
+NOT_CHANGING_WHAT_IS_INSTALLED = {"--quiet", "-q", "--no-cache-dir"}
 
 
 def requirement_lines(path: Path) -> list[str]:
@@ -51,7 +51,7 @@ def pip_installs(lines: list[str]) -> list[tuple[str, ...]]:
         words = shlex.split(line.replace("$(PY) -m pip", "pip"))
         if words[:2] != ["pip", "install"]:
             continue
-        args = [w for w in words[2:] if w not in OPTIONS_THAT_DO_NOT_CHANGE_WHAT_IS_INSTALLED]
+        args = [w for w in words[2:] if w not in NOT_CHANGING_WHAT_IS_INSTALLED]
         installs.append(tuple(args))
     return installs
 
@@ -77,7 +77,7 @@ def test_every_pin_is_installed_on_binder() -> None:
     pinned = requirement_lines(ROOT / "requirements.txt")
     assert pinned, "requirements.txt has no requirement"
     missing = [pin for pin in pinned if pin not in on_binder]
-    assert not missing, f"pins of requirements.txt that Binder does not install: {missing}"
+    assert not missing, f"requirements.txt pins that Binder does not install: {missing}"
     loose = [r for r in on_binder if "==" not in r and r not in pinned]
     assert not loose, f"Binder installs unpinned requirements: {loose}"
 

@@ -143,6 +143,10 @@ def expected_explorers(page: str) -> int:
     return count
 
 
+MATHJAX_DONE_JS = """() =>
+  (window.MathJax && MathJax.startup && MathJax.startup.promise)
+    ? MathJax.startup.promise.then(() => true) : true"""
+
 PAGE_TEXT_JS = """() => {
   const main = document.querySelector('main') || document.body;
   const clone = main.cloneNode(true);
@@ -223,8 +227,7 @@ def inspect(browser, origin: str, page_path: str, screenshot: Path | None) -> li
             page.wait_for_url(target, wait_until="load")
             return problems + broken_links([target], origin)
         page.goto(f"{origin}/{page_path}", wait_until="load")
-        page.evaluate("""() => (window.MathJax && MathJax.startup && MathJax.startup.promise)
-                         ? MathJax.startup.promise.then(() => true) : true""")
+        page.evaluate(MATHJAX_DONE_JS)
         facts = page.evaluate(PAGE_FACTS_JS)
         text = page.evaluate(PAGE_TEXT_JS)
         problems += [f"image did not load: {src}" for src in facts["brokenImages"]]
@@ -304,7 +307,8 @@ def test_slider_check_moves_a_plotly_figure(browser, tmp_path):
     """The explorer check itself: a two-step plotly slider is clicked and read."""
     go = pytest.importorskip("plotly.graph_objects")
     steps = [dict(method="update", label=f"{v:.1f} V",
-                  args=[{"y": [[v, 2 * v, 3 * v]]}, {"title.text": f"supply {v:.1f} V"}])
+                  args=[{"y": [[v, 2 * v, 3 * v]]},
+                        {"title.text": f"supply {v:.1f} V"}])
              for v in (0.8, 0.9, 1.0)]
     figure = go.Figure(go.Scatter(y=[0.8, 1.6, 2.4]),
                        layout=dict(title=dict(text="supply 0.8 V"),

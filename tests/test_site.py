@@ -52,8 +52,8 @@ def test_marker_lines_become_tags() -> None:
 def test_no_chapter_shows_an_nbval_marker() -> None:
     notebooks = sorted(str(p) for p in (ROOT / "book").glob("*.ipynb"))
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "nbval_tags.py"), "--check", *notebooks],
-        capture_output=True, text=True)
+        [sys.executable, str(ROOT / "scripts" / "nbval_tags.py"), "--check",
+         *notebooks], capture_output=True, text=True)
     assert result.returncode == 0, (
         "convert them with scripts/nbval_tags.py:\n" + result.stdout)
 
