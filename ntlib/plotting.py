@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib as mpl
+import pandas as pd
 
 BOOK_STYLE: dict[str, object] = {
     "figure.figsize": (6.4, 3.6),
@@ -45,3 +46,25 @@ def glue(name: str, value: object, display: bool = False) -> None:
     if callable(item) and getattr(value, "ndim", None) == 0:
         value = item()
     myst_glue(name, value, display=display)
+
+
+def thousands(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose whole numbers read ``136,586`` (chapters' tables).
+
+    Floats are left to the frame's own formatting; only integers (Python or
+    NumPy) are written with thousands separators, so a table shows large
+    counts the way the prose does.
+
+    Example:
+        >>> import pandas as pd
+        >>> thousands(pd.DataFrame({"params": [136586]})).iloc[0, 0]
+        '136,586'
+    """
+    import numbers
+
+    def fmt(value: object) -> object:
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return f"{int(value):,}"
+        return value
+
+    return frame.map(fmt)

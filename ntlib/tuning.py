@@ -303,3 +303,23 @@ def architecture_param_counts(arch: str) -> dict[str, object]:
         "ratio": total / nt_channel,
         "ratio_unit": total / nt_unit,
     }
+
+
+def nt_saving(
+    model: nn.Module,
+    granularity: str = "channel",
+    input_shape: tuple[int, int, int] | None = None,
+) -> float:
+    """How many times fewer parameters NT trains than TFT on ``model`` (chapters 1-3).
+
+    TFT trains every pretrained weight and bias; NT trains one modulatory bias
+    per neuron (:func:`nt_param_count`). ``model`` may be the pretrained
+    network or a copy that :func:`prepare` gave modulatory biases: those are
+    not counted as pretrained parameters.
+
+    Example:
+        >>> from ntlib.models import build_cnn
+        >>> round(nt_saving(build_cnn((1, 8, 8), 10, width=16)), 1)
+        1119.6
+    """
+    return pretrained_params(model) / nt_param_count(model, granularity, input_shape)

@@ -1,0 +1,111 @@
+"""Site plumbing for the book's HTML: everything a page needs is served by the site.
+
+- ``plotly.min.js`` is copied from the installed ``plotly`` package into
+  ``_static/`` and loaded on every page, so an explorer (a ``text/html`` output
+  with a ``<div class="nt-explorer">`` and a ``Plotly.newPlot`` call made with
+  ``include_plotlyjs=False``) draws and reacts to its sliders without a network.
+- A script that two extensions add with the same body (sphinx-thebe's
+  ``const THEBE_JS_URL``, sphinx-togglebutton's ``togglebuttonSelector``) is
+  kept once: declaring a ``const`` twice is a ``SyntaxError`` on every page.
+- Citations read author-year on both sides: the bibliography's labels are
+  "Barton et al., 2022", like the text that cites them.
+- The theme gets a default colour mode (light), without which its script logs
+  an error on every page.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pybtex.plugin import register_plugin
+from pybtex.style.formatting.unsrt import Style as UnsrtStyle
+from pybtex.style.labels import BaseLabelStyle
+from sphinx.application import Sphinx
+
+PLOTLY_JS = "plotly.min.js"
+
+
+def plotly_js_source() -> Path:
+    """The ``plotly.min.js`` that ships inside the installed ``plotly`` package."""
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            "the plotly package is not installed; the book's explorers need it: "
+            "pip install -r requirements.txt"
+        )
+    path = Path(spec.submodule_search_locations[0]) / "package_data" / PLOTLY_JS
+    if not path.is_file():
+        raise RuntimeError(f"plotly.min.js is missing from the plotly package: {path}")
+    return path
+
+
+def _copy_plotly(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        static = Path(app.outdir) / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(plotly_js_source(), static / PLOTLY_JS)
+
+
+def _drop_duplicate_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for script in scripts:
+        attributes = getattr(script, "attributes", {})
+        # The same inline script arrives once with filename None and once with "".
+        filename = getattr(script, "filename", script) or ""
+        key = (str(filename), str(attributes.get("body", "")))
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(script)
+    scripts[:] = kept
+
+
+class AuthorYearLabelStyle(BaseLabelStyle):
+    """Labels such as "Barton et al., 2022", "Horowitz, 2014", "Mead, 1989"."""
+
+    def format_labels(self, sorted_entries):  # type: ignore[no-untyped-def]
+        for entry in sorted_entries:
+            people = entry.persons.get("author") or entry.persons.get("editor") or []
+            last = [" ".join(p.last_names) for p in people]
+            if len(last) >= 3:
+                names = f"{last[0]} et al."
+            elif len(last) == 2:
+                names = f"{last[0]} and {last[1]}"
+            elif last:
+                names = last[0]
+            else:
+                names = entry.key
+            yield f"{names}, {entry.fields.get('year', 'n.d.')}"
+
+
+class AuthorYearStyle(UnsrtStyle):
+    """pybtex's ``unsrt`` entries with author-year labels, sorted by author."""
+
+    default_label_style = "ntsite-authoryear"
+    default_sorting_style = "author_year_title"
+
+
+def _default_light_mode(app: Sphinx, config: Any) -> None:
+    # With no default the theme's script logs "Got invalid theme mode" on every page.
+    context = dict(config.html_context or {})
+    context.setdefault("default_mode", "light")
+    config.html_context = context
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    register_plugin("pybtex.style.labels", "ntsite-authoryear", AuthorYearLabelStyle)
+    register_plugin("pybtex.style.formatting", "ntsite-authoryear", AuthorYearStyle)
+    app.add_js_file(PLOTLY_JS, priority=200)
+    app.connect("config-inited", _default_light_mode)
+    app.connect("build-finished", _copy_plotly)
+    app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

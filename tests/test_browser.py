@@ -1,0 +1,334 @@
+"""Every page of the built book, loaded over HTTP in headless Chromium.
+
+Runs when ``make book`` has built ``_build/html`` and Debian's ``chromium`` is
+installed (``.ci/run`` installs it and builds the book first). Each page must
+load with no request leaving the local server, no console error, every image
+loaded and described, every internal link and anchor resolving, every formula
+typeset, every glued value filled in, no nbval marker or traceback in the text,
+and every explorer (a ``.nt-explorer`` plotly figure) changing its figure when
+its slider is moved. A screenshot of each page is kept in ``_build/screenshots``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+    "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def _skip_or_fail(reason: str) -> None:
+    # CI sets NT_REQUIRE_BROWSER=1 (.ci/run): there a missing prerequisite fails.
+    if os.environ.get("NT_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+if not (SITE / "index.html").is_file():
+    _skip_or_fail("the book is not built: run `make book` first "
+                  "(_build/html/index.html is missing)")
+if not CHROMIUM.is_file():
+    _skip_or_fail("Debian's chromium is not installed: apt-get install chromium")
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+PAGES = sorted(
+    p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
+    if not p.relative_to(SITE).parts[0].startswith("_")
+)
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def origin():
+    handler = functools.partial(_Quiet, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_sync.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots():
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("id", "name") and value:
+                self.ids.add(value)
+
+
+@functools.cache
+def anchors(path: Path) -> frozenset[str]:
+    parser = _Ids()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return frozenset(parser.ids)
+
+
+def broken_links(hrefs: list[str], origin: str) -> list[str]:
+    """Internal links whose page or anchor does not exist in the built site."""
+    broken = []
+    for href in hrefs:
+        if not href.startswith(origin + "/"):
+            continue
+        parts = urlsplit(href)
+        path = SITE / unquote(parts.path).lstrip("/")
+        if path.is_dir():
+            path = path / "index.html"
+        if not path.is_file():
+            broken.append(f"{href} (no such file)")
+        elif parts.fragment and path.suffix == ".html":
+            if unquote(parts.fragment) not in anchors(path):
+                broken.append(f"{href} (no such anchor)")
+    return broken
+
+
+EXPLORER_CLASS = re.compile(r"""class=["'](?:[^"']*\s)?nt-explorer(?:\s[^"']*)?["']""")
+
+
+def expected_explorers(page: str) -> int:
+    """How many explorers the page's notebook puts in its shown outputs."""
+    notebook = ROOT / Path(page).with_suffix(".ipynb")
+    if not notebook.is_file():
+        return 0
+    count = 0
+    for cell in json.loads(notebook.read_text())["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "remove-output" in tags or "remove-cell" in tags:
+            continue
+        for output in cell.get("outputs", []):
+            html = "".join(output.get("data", {}).get("text/html", ""))
+            count += len(EXPLORER_CLASS.findall(html))
+    return count
+
+
+MATHJAX_DONE_JS = """() =>
+  (window.MathJax && MathJax.startup && MathJax.startup.promise)
+    ? MathJax.startup.promise.then(() => true) : true"""
+
+PAGE_TEXT_JS = """() => {
+  const main = document.querySelector('main') || document.body;
+  const clone = main.cloneNode(true);
+  clone.querySelectorAll('pre, code, script, style, textarea, mjx-container, '
+                         + 'mjx-assistive-mml, .MathJax').forEach(e => e.remove());
+  return {prose: clone.textContent, all: document.body.textContent};
+}"""
+
+PAGE_FACTS_JS = """() => ({
+  brokenImages: [...document.images]
+      .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+  undescribedImages: [...document.querySelectorAll('main img')]
+      .filter(i => { const a = (i.getAttribute('alt') || '').trim();
+                     return a.length < 8 || /\\.(png|jpe?g|svg|gif)$/i.test(a)
+                            || a.includes('_images/'); })
+      .map(i => i.src),
+  emptyGlue: [...document.querySelectorAll('.pasted-text, .pasted-inline')]
+      .filter(e => e.textContent.trim() === '' && !e.querySelector('img')).length,
+  hrefs: [...document.querySelectorAll('a[href]')].map(a => a.href),
+  explorers: document.querySelectorAll('.nt-explorer').length,
+})"""
+
+
+def check_explorer(page, index: int) -> str | None:
+    """Click another step on an explorer's slider rail; None if its title changed."""
+    explorer = page.locator(".nt-explorer").nth(index)
+    explorer.scroll_into_view_if_needed()
+    plot = explorer.locator(".js-plotly-plot").first
+    if plot.count() == 0:
+        return f"explorer {index}: no plotly figure was drawn"
+    state = plot.evaluate("""gd => ({
+        title: (gd.layout.title && gd.layout.title.text) || '',
+        steps: ((gd.layout.sliders || [])[0] || {steps: []}).steps.length,
+        active: ((gd.layout.sliders || [])[0] || {}).active || 0})""")
+    if state["steps"] < 2:
+        return f"explorer {index}: no slider with two or more steps"
+    ticks = explorer.locator(".slider-tick-rect")
+    rail = explorer.locator(".slider-rail-rect").first
+    if ticks.count() != state["steps"] or rail.count() == 0:
+        return f"explorer {index}: slider rail or its {state['steps']} ticks not drawn"
+    target = (state["active"] + state["steps"] // 2) % state["steps"]
+    if target == state["active"]:
+        target = (state["active"] + 1) % state["steps"]
+    tick, bar = ticks.nth(target).bounding_box(), rail.bounding_box()
+    page.mouse.click(tick["x"] + tick["width"] / 2, bar["y"] + bar["height"] / 2)
+    try:
+        page.wait_for_function(
+            "([gd, before]) => ((gd.layout.title && gd.layout.title.text) || '')"
+            " !== before",
+            arg=[plot.element_handle(), state["title"]], timeout=5000)
+    except playwright_sync.TimeoutError:
+        return (f"explorer {index}: title stayed {state['title']!r} after clicking "
+                f"step {target} of {state['steps']}")
+    return None
+
+
+def inspect(browser, origin: str, page_path: str, screenshot: Path | None) -> list[str]:
+    """Everything wrong with one page, as readable lines."""
+    problems: list[str] = []
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    local = re.escape(origin + "/")
+    context.route(re.compile(rf"^(?!{local}|data:|blob:|about:)"),
+                  lambda route: (problems.append(f"request to {route.request.url}"),
+                                 route.abort()))
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error"
+            and problems.append(f"console error: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("response", lambda r: r.status >= 400
+            and problems.append(f"HTTP {r.status} for {r.url}"))
+    try:
+        refresh = re.search(r'http-equiv="Refresh" content="0; url=([^"]+)"',
+                            (SITE / page_path).read_text(), re.I)
+        if refresh:  # the site's index.html only forwards to the first page
+            target = urlsplit(f"{origin}/{page_path}")._replace(
+                path=str(Path("/" + page_path).parent / refresh.group(1))).geturl()
+            page.goto(f"{origin}/{page_path}")
+            page.wait_for_url(target, wait_until="load")
+            return problems + broken_links([target], origin)
+        page.goto(f"{origin}/{page_path}", wait_until="load")
+        page.evaluate(MATHJAX_DONE_JS)
+        facts = page.evaluate(PAGE_FACTS_JS)
+        text = page.evaluate(PAGE_TEXT_JS)
+        problems += [f"image did not load: {src}" for src in facts["brokenImages"]]
+        problems += [f"image without descriptive alt text: {src}"
+                     for src in facts["undescribedImages"]]
+        problems += [f"broken internal link: {h}"
+                     for h in broken_links(facts["hrefs"], origin)]
+        if facts["emptyGlue"]:
+            problems.append(f"{facts['emptyGlue']} glued value(s) are empty")
+        for raw in ("\\[", "\\(", "$$", "\\begin{"):
+            if raw in text["prose"]:
+                at = text["prose"].index(raw)
+                problems.append(f"raw TeX {raw!r} on the page: "
+                                f"{text['prose'][max(0, at - 40):at + 40]!r}")
+        if "NBVAL" in text["all"]:
+            problems.append("an nbval marker is on the page")
+        if "Traceback (most recent call last)" in text["all"] or page.locator(
+                ".output.traceback").count():
+            problems.append("a traceback is on the page")
+        wanted = expected_explorers(page_path)
+        if facts["explorers"] != wanted:
+            problems.append(f"{facts['explorers']} explorer(s) on the page, "
+                            f"{wanted} in the notebook's outputs")
+        for index in range(facts["explorers"]):
+            problem = check_explorer(page, index)
+            if problem:
+                problems.append(problem)
+        if screenshot is not None:
+            page.screenshot(path=str(screenshot), full_page=True)
+    finally:
+        context.close()
+    return problems
+
+
+@pytest.mark.parametrize("page_path", PAGES)
+def test_page(browser, origin, screenshots, page_path):
+    name = page_path.replace("/", "__").removesuffix(".html") + ".png"
+    problems = inspect(browser, origin, page_path, screenshots / name)
+    assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+def test_every_chapter_is_a_page():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [
+        entry["file"] for part in toc.get("parts", [{"chapters": toc.get("chapters")}])
+        for entry in part["chapters"]
+    ]
+    missing = [f for f in files if f"{f}.html" not in PAGES]
+    assert not missing, f"pages missing from _build/html: {missing}"
+
+
+def test_launch_buttons_point_at_the_configured_repository():
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    repo_url = config["repository"]["url"].rstrip("/")
+    branch = config["repository"]["branch"]
+    org_repo = urlsplit(repo_url).path.strip("/")
+    binder = config["launch_buttons"]["binderhub_url"].rstrip("/")
+    prefix = config["repository"].get("path_to_book", "").strip("/")
+    chapters = [p for p in PAGES if (ROOT / Path(p).with_suffix(".ipynb")).is_file()]
+    assert chapters, "no chapter page built from a notebook"
+    for page_path in chapters:
+        html = (SITE / page_path).read_text()
+        notebook = "/".join(filter(None, [prefix, str(Path(page_path).with_suffix(
+            ".ipynb"))]))
+        assert (ROOT / notebook).is_file(), notebook
+        launch = f"{binder}/v2/gh/{org_repo}/{branch}?urlpath=lab/tree/{notebook}"
+        assert f'href="{launch}"' in html, f"{page_path}: no launch link {launch}"
+        assert f'href="{repo_url}"' in html, f"{page_path}: no repository button"
+        thebe = re.search(r'<script type="text/x-thebe-config">(.*?)</script>', html,
+                          re.S)
+        assert thebe, f"{page_path}: Thebe is not configured"
+        assert f'repo: "{org_repo}"' in thebe.group(1), thebe.group(1)
+        assert f'ref: "{branch}"' in thebe.group(1), thebe.group(1)
+
+
+def test_slider_check_moves_a_plotly_figure(browser, tmp_path):
+    """The explorer check itself: a two-step plotly slider is clicked and read."""
+    go = pytest.importorskip("plotly.graph_objects")
+    steps = [dict(method="update", label=f"{v:.1f} V",
+                  args=[{"y": [[v, 2 * v, 3 * v]]},
+                        {"title.text": f"supply {v:.1f} V"}])
+             for v in (0.8, 0.9, 1.0)]
+    figure = go.Figure(go.Scatter(y=[0.8, 1.6, 2.4]),
+                       layout=dict(title=dict(text="supply 0.8 V"),
+                                   sliders=[dict(active=0, steps=steps)]))
+    body = figure.to_html(include_plotlyjs=False, full_html=False)
+    shutil.copy(SITE / "_static" / "plotly.min.js", tmp_path / "plotly.min.js")
+    (tmp_path / "index.html").write_text(
+        '<!doctype html><html><head><script src="plotly.min.js"></script></head>'
+        f'<body><main><div class="nt-explorer">{body}</div></main></body></html>')
+    handler = functools.partial(_Quiet, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+        page.wait_for_selector(".nt-explorer .slider-rail-rect")
+        assert check_explorer(page, 0) is None
+        title = page.locator(".js-plotly-plot").evaluate("gd => gd.layout.title.text")
+        assert title == "supply 0.9 V"
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,65 @@
+"""The site's own plumbing: local scripts, citation labels, nbval markers as tags."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pybtex.database
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+
+import ntsite  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import nbval_tags  # noqa: E402
+
+
+def test_plotly_js_ships_in_the_pinned_plotly_package() -> None:
+    path = ntsite.plotly_js_source()
+    assert path.stat().st_size > 1_000_000
+    assert "plotly.js" in path.read_text(errors="replace")[:2000].lower()
+
+
+def test_labels_are_author_year_like_the_text() -> None:
+    bib = pybtex.database.parse_file(ROOT / "references.bib")
+    entries = [bib.entries[key] for key in ("barton2022", "horowitz2014")]
+    labels = list(ntsite.AuthorYearLabelStyle().format_labels(entries))
+    assert labels == ["Barton et al., 2022", "Horowitz, 2014"]
+
+
+def test_config_uses_the_local_scripts() -> None:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    sphinx = config["sphinx"]
+    assert sphinx["local_extensions"] == {"ntsite": "_ext"}
+    assert "sphinx-mathjax-offline" in sphinx["extra_extensions"]
+    assert not sphinx["config"]["mathjax_path"].startswith("http")
+    assert sphinx["config"]["nb_ipywidgets_js"] == {}
+    assert config["launch_buttons"]["thebe"] is True
+
+
+def test_marker_lines_become_tags() -> None:
+    source, tags = nbval_tags.convert_source("# NBVAL_CHECK_OUTPUT\nprint(1)\n")
+    assert (source, tags) == ("print(1)\n", ["nbval-check-output"])
+    assert nbval_tags.convert_source("x = 1  # NBVAL_CHECK_OUTPUT\n")[1] == []
+
+
+def test_no_chapter_shows_an_nbval_marker() -> None:
+    notebooks = sorted(str(p) for p in (ROOT / "book").glob("*.ipynb"))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "nbval_tags.py"), "--check",
+         *notebooks], capture_output=True, text=True)
+    assert result.returncode == 0, (
+        "convert them with scripts/nbval_tags.py:\n" + result.stdout)
+
+
+@pytest.mark.parametrize("tag", ["nbval-check-output", "nbval-ignore-output"])
+def test_nbval_reads_the_tags(tag: str) -> None:
+    from nbval.plugin import metadata_tags
+
+    assert tag in metadata_tags
