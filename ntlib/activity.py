@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 
 import snntorch as snn
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from ntlib.quantise import QuantisedLayer
-from ntlib.snn import SpikingNetwork, check_timesteps
+from ntlib.snn import SpikingNetwork, check_timesteps, spread_through
 
 _AFFINE = (nn.Conv2d, nn.Linear)
 
@@ -131,29 +130,8 @@ def _segments(network: SpikingNetwork) -> list[tuple[int, list[nn.Module], int |
 
 
 def _spread(ops: list[nn.Module], counts: torch.Tensor, weight: torch.Tensor | None):
-    """Sum over synapses of presynaptic counts, with 0/1 synapse weights.
-
-    Pooling passes a spike on to every pooled position at full strength,
-    as :func:`ntlib.snn.SpikingNetwork` counts synaptic operations.
-    """
-    h = counts
-    for op in ops:
-        if isinstance(op, nn.AvgPool2d):
-            k = (
-                op.kernel_size
-                if isinstance(op.kernel_size, tuple)
-                else (op.kernel_size, op.kernel_size)
-            )
-            h = F.avg_pool2d(h, op.kernel_size, op.stride, op.padding) * k[0] * k[1]
-        elif isinstance(op, nn.Conv2d):
-            w = torch.ones_like(op.weight) if weight is None else weight
-            h = F.conv2d(h, w, None, op.stride, op.padding, op.dilation, op.groups)
-        elif isinstance(op, nn.Linear):
-            w = torch.ones_like(op.weight) if weight is None else weight
-            h = F.linear(h, w)
-        elif isinstance(op, nn.Flatten):
-            h = op(h)
-    return float(h.sum())
+    """Sum over synapses of presynaptic counts (see :func:`ntlib.snn.spread_through`)."""
+    return float(spread_through(ops, counts, weight).sum())
 
 
 @torch.no_grad()

@@ -50,6 +50,7 @@ __all__ = [
     "check_timesteps",
     "convert",
     "evaluate_snn",
+    "spread_through",
 ]
 
 NORMS: tuple[str, ...] = ("max", "p99.9")
@@ -101,10 +102,15 @@ def activation_scales(
     return scales
 
 
-def _fan_out(ops: list[nn.Module], shape: tuple[int, ...]) -> torch.Tensor:
-    """Synapses reached by one spike at each position of a layer's output."""
-    x = torch.ones((1, *shape), requires_grad=True)
-    h = x
+def spread_through(
+    ops: Sequence[nn.Module], h: torch.Tensor, weight: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Pass spike counts ``h`` along the synapses of ``ops`` (chapters 5 and 9).
+
+    Each ``Conv2d``/``Linear`` uses 0/1 synapses (``weight`` replaces them
+    when given), and pooling passes a spike on to every pooled position at
+    full strength, so the sum of the result counts synaptic operations.
+    """
     for op in ops:
         if isinstance(op, nn.AvgPool2d):
             k = (
@@ -114,19 +120,19 @@ def _fan_out(ops: list[nn.Module], shape: tuple[int, ...]) -> torch.Tensor:
             )
             h = F.avg_pool2d(h, op.kernel_size, op.stride, op.padding) * k[0] * k[1]
         elif isinstance(op, nn.Conv2d):
-            h = F.conv2d(
-                h,
-                torch.ones_like(op.weight),
-                None,
-                op.stride,
-                op.padding,
-                op.dilation,
-                op.groups,
-            )
+            w = torch.ones_like(op.weight) if weight is None else weight
+            h = F.conv2d(h, w, None, op.stride, op.padding, op.dilation, op.groups)
         elif isinstance(op, nn.Linear):
-            h = F.linear(h, torch.ones_like(op.weight))
+            h = F.linear(h, torch.ones_like(op.weight) if weight is None else weight)
         elif isinstance(op, nn.Flatten):
             h = op(h)
+    return h
+
+
+def _fan_out(ops: list[nn.Module], shape: tuple[int, ...]) -> torch.Tensor:
+    """Synapses reached by one spike at each position of a layer's output."""
+    x = torch.ones((1, *shape), requires_grad=True)
+    h = spread_through(ops, x)
     if h is x:
         return torch.zeros(shape)
     h.sum().backward()
