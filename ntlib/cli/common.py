@@ -185,6 +185,20 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_tuning_options(parser: argparse.ArgumentParser) -> None:
+    """--lr, --seed and --cache-dir of the commands that tune a network."""
+    parser.add_argument(
+        "--lr",
+        type=positive_float,
+        default=None,
+        help="learning rate, a finite number > 0 (default: per method)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the tuning run (0 to 2**63 - 1)"
+    )
+    parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
+
+
 def add_threads_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--threads",

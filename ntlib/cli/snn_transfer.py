@@ -11,7 +11,7 @@ from ntlib.cli.common import (
     check_timesteps_option,
     emit,
     peak_rss_mb,
-    positive_float,
+    add_tuning_options,
     use_threads,
 )
 from ntlib.cli.convert import (
@@ -110,16 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="tuning epochs (default: 15 for convert, 8 for surrogate)",
     )
     parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
-    parser.add_argument(
-        "--lr",
-        type=positive_float,
-        default=None,
-        help="learning rate, a finite number > 0 (default: per method)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the tuning run (0 to 2**63 - 1)"
-    )
-    parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
+    add_tuning_options(parser)
     parser.add_argument("--device", default="cpu", help="cpu only for spiking runs")
     add_threads_option(parser)
     add_json_flag(parser)
