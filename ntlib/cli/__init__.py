@@ -25,6 +25,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "ntlib.cli.info",
     "ntlib.cli.circuit",
     "ntlib.cli.mismatch",
+    "ntlib.cli.chip",
     "ntlib.cli.convert",
     "ntlib.cli.snn_transfer",
     "ntlib.cli.transfer",

@@ -1,0 +1,215 @@
+"""The analog neuron as a behavioural model, every parameter measured in SPICE (chapter 10).
+
+A simulated chip runs tens of thousands of neurons over hundreds of digits:
+far beyond SPICE.  So each neuron becomes a discrete-time leaky
+integrate-and-fire model whose parameters are measured on chapter 7's SKY130
+circuit, at the chip's corner and temperature:
+
+* **one time step** ``STEP_S`` is one period of the 100 kHz input events;
+* **synaptic gain**: how far one input event of code +1 (or -1) moves the
+  membrane, as a fraction of the firing threshold, against the synapse supply.
+  Measured from the membrane's jump when a code +2 (-2) event arrives with the
+  membrane at 0.25 V, less the same run at code 0.  The excitatory units and
+  the inhibitory drivers sit on separate supplies, so each has its own curve;
+* **threshold**: the rheobase times the leak resistance (exact for an LIF);
+* **leak**: ``beta = exp(-STEP_S / (R C))`` with the membrane's R and C;
+* **NT bias**: a bias of ``b`` rheobases adds ``b * STEP_S / (R C)``
+  thresholds per step (the rheobase current charges ``C`` to threshold in
+  ``R C``);
+* **mismatch**: the relative spread of the unit sources (synapse PMOS and
+  NMOS, bias PMOS and NMOS), from a SPICE operating point of 200 mismatched
+  copies each (the PDK's own mismatch models).
+
+The membrane cannot go below ground (the inhibitory sinks stop there) and
+resets to zero after a spike: both are kept in the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ntlib.circuits.cache import cache_key, cached_json
+from ntlib.circuits.characterize import (
+    bias_curves,
+    bias_range_rheobase,
+    model_key,
+    rheobase_a,
+)
+from ntlib.circuits.mismatch import unit_current_spread
+from ntlib.circuits.neuron import (
+    FEEDBACK_CAPACITANCE_F,
+    LEAK_RESISTANCE_OHM,
+    MEMBRANE_CAPACITANCE_F,
+    NeuronParams,
+    build_netlist,
+)
+from ntlib.circuits.simulate import run_netlist
+from ntlib.circuits.sky130 import CORNERS, TEMPERATURE_RANGE_C
+
+STEP_S = 10e-6
+#: Synapse supplies at which the gain is measured (the documented range).
+SUPPLY_GRID_V: tuple[float, ...] = (0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 1.65, 1.8)
+#: Code of the measuring events (small enough never to reach the threshold).
+GAIN_CODE = 2
+#: Membrane voltage at which an event's jump is measured.
+HOLD_V = 0.25
+#: Time after the first event's start at which its jump is read.
+_READ_AFTER_S = 1.5e-6
+_FIRST_EVENT_S = STEP_S / 2
+
+
+@dataclass(frozen=True)
+class CircuitModel:
+    """Behavioural parameters of the SKY130 neuron at one corner and temperature.
+
+    Attributes:
+        corner, temp_c: the conditions measured.
+        supply_v: the synapse supplies of the gain curves, volts.
+        excite_gain, inhibit_gain: threshold fractions one event of code +1
+            / -1 moves the membrane, at each supply (both positive).
+        threshold_v: firing threshold (rheobase times leak resistance).
+        rheobase_a: the rheobase current.
+        tau_s: membrane time constant ``R C``.
+        bias_range_rheobase, bias_gap_rheobase: what the NT bias sources can
+            hold, as in chapter 9.
+        sigma: relative mismatch of one unit source, by kind (``excite``,
+            ``inhibit``, ``bias``, ``bias_sink``).
+    """
+
+    corner: str
+    temp_c: float
+    supply_v: tuple[float, ...]
+    excite_gain: tuple[float, ...]
+    inhibit_gain: tuple[float, ...]
+    threshold_v: float
+    rheobase_a: float
+    tau_s: float
+    bias_range_rheobase: tuple[float, float]
+    bias_gap_rheobase: tuple[float, float]
+    sigma: dict[str, float]
+    bias_source: tuple[tuple[float, ...], tuple[float, ...]]
+    bias_sink: tuple[tuple[float, ...], tuple[float, ...]]
+
+    def bias_rheobase(self, source_v: np.ndarray, sink_v: np.ndarray) -> np.ndarray:
+        """Bias (rheobase units) that the bias domains at these supplies deliver."""
+        source = np.where(
+            np.asarray(source_v) > 0,
+            np.interp(source_v, self.bias_source[0], self.bias_source[1]), 0.0)
+        sink = np.where(
+            np.asarray(sink_v) > 0,
+            np.interp(sink_v, self.bias_sink[0], self.bias_sink[1]), 0.0)
+        return (source - sink) / self.rheobase_a
+
+    def bias_supplies(self, bias_rheobase: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Supplies ``(source, sink)`` that give ``bias_rheobase`` (must be realisable)."""
+        b = np.asarray(bias_rheobase, dtype=float) * self.rheobase_a
+        source = np.interp(b, self.bias_source[1], self.bias_source[0])
+        sink = np.interp(-b, self.bias_sink[1], self.bias_sink[0])
+        return np.where(b > 0, source, 0.0), np.where(b < 0, sink, 0.0)
+
+    @property
+    def beta(self) -> float:
+        """Membrane decay per time step."""
+        return float(np.exp(-STEP_S / self.tau_s))
+
+    @property
+    def bias_per_rheobase(self) -> float:
+        """Thresholds per step added by a bias of one rheobase."""
+        return STEP_S / self.tau_s
+
+    def gains_at(self, supply_v: float) -> tuple[float, float]:
+        """``(excite, inhibit)`` gain per code step at ``supply_v`` (interpolated)."""
+        low, high = self.supply_v[0], self.supply_v[-1]
+        if not low <= supply_v <= high:
+            raise ValueError(
+                f"synapse supply {supply_v:g} V is outside {low:g}-{high:g} V"
+            )
+        return (
+            float(np.interp(supply_v, self.supply_v, self.excite_gain)),
+            float(np.interp(supply_v, self.supply_v, self.inhibit_gain)),
+        )
+
+    def supply_for_gain(self, gain: float) -> float:
+        """The synapse supply whose excitatory gain is ``gain`` (clipped to the range)."""
+        gains = np.asarray(self.excite_gain)
+        return float(np.interp(np.clip(gain, gains[0], gains[-1]), gains, self.supply_v))
+
+
+def _jump_netlists(corner: str, temp_c: float, supply_v: float) -> list[str]:
+    netlists = []
+    for code in (GAIN_CODE, -GAIN_CODE, 0):
+        params = NeuronParams(
+            supply_v=supply_v, weight_code=code, duration_s=50e-6,
+            corner=corner, temp_c=temp_c,
+        )
+        netlists.append(
+            build_netlist(params).replace(".ic v(mem)=0 ", f".ic v(mem)={HOLD_V:g} ")
+        )
+    return netlists
+
+
+def _membrane_at(netlist: str, t_s: float) -> float:
+    vectors = run_netlist(netlist, describe="event jump")
+    return float(np.interp(t_s, vectors["time"], vectors["mem"]))
+
+
+def _measure_gains(corner: str, temp_c: float, threshold_v: float) -> dict:
+    read_s = _FIRST_EVENT_S + _READ_AFTER_S
+    excite, inhibit = [], []
+    for supply in SUPPLY_GRID_V:
+        up, down, rest = (_membrane_at(n, read_s)
+                          for n in _jump_netlists(corner, temp_c, supply))
+        excite.append((up - rest) / GAIN_CODE / threshold_v)
+        inhibit.append((rest - down) / GAIN_CODE / threshold_v)
+    return {"excite": excite, "inhibit": inhibit}
+
+
+def _measure_sigma(corner: str, temp_c: float) -> dict[str, float]:
+    del corner, temp_c  # the spread is measured at tt, 27 C (relative spread)
+    out = {}
+    for kind, supply in (("excite", 1.2), ("inhibit", 1.2), ("bias", 1.2),
+                         ("bias_sink", 0.6)):
+        currents = unit_current_spread(kind, supply_v=supply, devices=200, seed=7)
+        out[kind] = float(np.std(currents) / np.mean(currents))
+    return out
+
+
+def circuit_model(corner: str = "tt", temp_c: float = 27.0) -> CircuitModel:
+    """Measure (or read from the disk cache) the behavioural model (chapter 10).
+
+    About 30 short SPICE runs per corner and temperature, a few seconds each;
+    cached under ``$NTLIB_CACHE_DIR/circuits`` keyed by every netlist and the
+    model files' identity.
+    """
+    if corner not in CORNERS:
+        raise ValueError(f"corner must be one of {', '.join(CORNERS)}; got {corner!r}")
+    low, high = TEMPERATURE_RANGE_C
+    if not low <= temp_c <= high:
+        raise ValueError(f"temp_c must lie in {low:g}-{high:g} C; got {temp_c!r}")
+    params = NeuronParams(corner=corner, temp_c=temp_c)
+    rheobase = rheobase_a(params)
+    threshold_v = rheobase * LEAK_RESISTANCE_OHM
+    netlists = [n for v in SUPPLY_GRID_V for n in _jump_netlists(corner, temp_c, v)]
+    key = cache_key("chip-gains", netlists, threshold_v, model_key("sky130", corner))
+    gains = cached_json(key, lambda: _measure_gains(corner, temp_c, threshold_v))
+    sigma_key = cache_key("chip-sigma", model_key("sky130", "tt"))
+    sigma = cached_json(sigma_key, lambda: _measure_sigma(corner, temp_c))
+    curves = bias_curves("sky130", corner, temp_c)
+    bias_range, bias_gap = bias_range_rheobase(curves, rheobase)
+    return CircuitModel(
+        corner=corner,
+        temp_c=float(temp_c),
+        supply_v=SUPPLY_GRID_V,
+        excite_gain=tuple(gains["excite"]),
+        inhibit_gain=tuple(gains["inhibit"]),
+        threshold_v=threshold_v,
+        rheobase_a=rheobase,
+        tau_s=LEAK_RESISTANCE_OHM * (MEMBRANE_CAPACITANCE_F + FEEDBACK_CAPACITANCE_F),
+        bias_range_rheobase=bias_range,
+        bias_gap_rheobase=bias_gap,
+        sigma=sigma,
+        bias_source=(curves.source_supply_v, curves.source_a),
+        bias_sink=(curves.sink_supply_v, curves.sink_a),
+    )

@@ -1,0 +1,211 @@
+"""One experiment on the simulated chip, end to end (chapter 10, ``python -m ntlib chip``).
+
+Pretrain (cached) the source network, tune it with NT for the target task,
+quantise it to 3-bit codes, design the chip from the *source* network's
+scales (one set of weights and synapse supplies for every task), then
+measure: the ANN, the converted SNN, the 3-bit SNN, and the chip, nominal
+and with ``chips`` Monte Carlo mismatch draws at a corner and temperature,
+before and after NT calibration.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from ntlib.chip.calibrate import calibrate, design_rates
+from ntlib.chip.circuit_model import circuit_model
+from ntlib.chip.energy import chip_energy_j
+from ntlib.chip.network import Chip, ChipDesign, design_chip, network_scales
+from ntlib.circuits.energy_figures import energy_figures
+from ntlib.circuits.simulate import map_processes
+from ntlib.data import TASKS, TransferTask, check_name, load_task
+from ntlib.pretrain import pretrained_source_model
+from ntlib.quantise import quantised_model
+from ntlib.snn import convert, evaluate_snn
+from ntlib.train import evaluate
+from ntlib.transfer import tune
+
+#: Tasks a chip runs: the source task itself, or a target task tuned with NT.
+CHIP_TASKS: tuple[str, ...] = ("source", *TASKS)
+LEVELS: tuple[str, ...] = ("behavioural", "spice")
+#: Time steps of an inference (chapter 9's T) and calibration images.
+TIMESTEPS = 32
+CALIBRATION_IMAGES = 128
+#: Seed of the Poisson input of every evaluation.
+EVAL_SEED = 0
+
+
+def _tensors(dataset) -> tuple[torch.Tensor, torch.Tensor]:
+    x, y = dataset.tensors
+    return x, y
+
+
+@dataclass
+class ChipSetup:
+    """Networks and data of one task, and the chip designed for it."""
+
+    task_name: str
+    task: TransferTask
+    source: nn.Sequential
+    tuned: nn.Sequential
+    quantised: nn.Sequential
+    design: ChipDesign
+    test: tuple[torch.Tensor, torch.Tensor]
+    calibration: tuple[torch.Tensor, torch.Tensor]
+
+    @property
+    def train_set(self):
+        return self.task.source_train if self.task_name == "source" else (
+            self.task.target_train)
+
+    @property
+    def test_set(self):
+        return self.task.source_test if self.task_name == "source" else (
+            self.task.target_test)
+
+
+def chip_setup(
+    task_name: str = "noise",
+    dataset: str = "digits",
+    data_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    granularity: str = "channel",
+    method: str = "nt",
+) -> ChipSetup:
+    """Everything a chip experiment needs for one task (digits: seconds, cached)."""
+    check_name("task", task_name, CHIP_TASKS)
+    task = load_task(dataset, "noise" if task_name == "source" else task_name,
+                     data_dir)
+    source = pretrained_source_model(task, cache_dir=cache_dir)
+    if task_name == "source":
+        tuned = source
+    else:
+        torch.manual_seed(0)
+        tuned, _ = tune(source, task, method, granularity)
+    quantised, _ = quantised_model(tuned)
+    source_q, _ = quantised_model(source)
+    x_source, _ = _tensors(task.source_train)
+    scales = network_scales(source_q, x_source)
+    design = design_chip(quantised, scales, circuit_model("tt", 27.0),
+                         task.input_shape)
+    setup = ChipSetup(task_name, task, source, tuned, quantised, design,
+                      (torch.zeros(0), torch.zeros(0)), (torch.zeros(0),) * 2)
+    x_train, y_train = _tensors(setup.train_set)
+    setup.test = _tensors(setup.test_set)
+    setup.calibration = (x_train[:CALIBRATION_IMAGES], y_train[:CALIBRATION_IMAGES])
+    return setup
+
+
+def _one_chip(item) -> dict[str, float]:
+    design, corner, temp_c, seed, test, calibration, targets = item
+    torch.set_num_threads(1)
+    circuit = circuit_model(corner, temp_c)
+    before = Chip(design, circuit, seed).accuracy(*test, TIMESTEPS, EVAL_SEED)
+    trimmed = calibrate(design, circuit, seed, *calibration, TIMESTEPS,
+                        targets=targets)
+    after = trimmed.accuracy(*test, TIMESTEPS, EVAL_SEED)
+    return {"mismatch_seed": seed, "before": before, "after": after}
+
+
+def chip_population(
+    setup: ChipSetup,
+    chips: int,
+    corner: str = "tt",
+    temp_c: float = 27.0,
+    processes: int = 1,
+    first_seed: int = 1,
+) -> list[dict[str, float]]:
+    """Accuracy of ``chips`` mismatch draws before and after calibration.
+
+    ``chips = 0`` measures one chip without mismatch at the corner instead.
+    """
+    targets = design_rates(setup.design, setup.calibration[0], TIMESTEPS)
+    seeds = [None] if chips == 0 else list(range(first_seed, first_seed + chips))
+    circuit_model(corner, temp_c)  # measured once here, read from disk by workers
+    items = [(setup.design, corner, temp_c, seed, setup.test, setup.calibration,
+              targets) for seed in seeds]
+    return map_processes(_one_chip, items, processes)
+
+
+def reference_accuracies(setup: ChipSetup) -> dict[str, float]:
+    """ANN, converted SNN and 3-bit SNN test accuracy (rate coding, T = 32)."""
+    test = setup.test_set
+    out = {"ann_test_acc": evaluate(setup.tuned, test)}
+    for key, model in (("snn_test_acc", setup.tuned),
+                       ("snn3bit_test_acc", setup.quantised)):
+        network = convert(model, setup.train_set, norm="p99.9")
+        out[key] = evaluate_snn(network, test, [TIMESTEPS], "rate",
+                                seed=EVAL_SEED).accuracy[TIMESTEPS]
+    return out
+
+
+def chip_experiment(
+    task_name: str = "noise",
+    level: str = "behavioural",
+    digits: int | None = None,
+    chips: int = 20,
+    corner: str = "tt",
+    temp_c: float = 27.0,
+    dataset: str = "digits",
+    data_dir: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    processes: int = 1,
+) -> dict:
+    """The ``chip`` command's result: one JSON-able dict (see the command's help)."""
+    from ntlib.chip.spice_check import spice_versus_behaviour
+
+    check_name("level", level, LEVELS)
+    setup = chip_setup(task_name, dataset, data_dir, cache_dir)
+    total = len(setup.test[0])
+    digits = total if digits is None else digits
+    if not 1 <= digits <= total:
+        raise ValueError(f"--digits must be 1-{total} for this test set; got {digits}")
+    setup.test = (setup.test[0][:digits], setup.test[1][:digits])
+    result: dict = {
+        "dataset": dataset, "task": task_name, "level": level, "corner": corner,
+        "temp_c": temp_c, "digits": digits, "chips": chips,
+        "timesteps": TIMESTEPS, **reference_accuracies(setup),
+    }
+    start = time.perf_counter()
+    circuit = circuit_model(corner, temp_c)
+    nominal = Chip(setup.design, circuit)
+    run = nominal.run(setup.test[0], TIMESTEPS,
+                      torch.Generator().manual_seed(EVAL_SEED))
+    result["chip_nominal_test_acc"] = float(
+        (run.predictions == setup.test[1]).float().mean())
+    figures = energy_figures("sky130", corner, temp_c, 1.2)
+    result["energy_per_inference_j"] = chip_energy_j(
+        setup.design, run, figures, TIMESTEPS)["total"]
+    if level == "spice":
+        if corner != "tt" or temp_c != 27.0 or chips != 1:
+            raise ValueError(
+                "--level spice simulates the output layer of the nominal chip at "
+                "tt and 27 C: use --chips 1 --corner tt --temp-c 27"
+            )
+        check = spice_versus_behaviour(setup.design, setup.test[0], TIMESTEPS,
+                                       EVAL_SEED, processes)
+        acc = float(np.mean(check["spice_predictions"] == setup.test[1].numpy()))
+        result.update(
+            chip_test_acc=acc, chip_test_acc_min=acc,
+            chip_test_acc_calibrated=None, chip_test_acc_calibrated_min=None,
+            spice_behaviour_agreement=float(np.mean(
+                check["spice_predictions"] == check["behaviour_predictions"])),
+            sim_seconds=float(check["sim_seconds"].sum()),
+        )
+        return result
+    rows = chip_population(setup, chips, corner, temp_c, processes)
+    before = [r["before"] for r in rows]
+    after = [r["after"] for r in rows]
+    result.update(
+        chip_test_acc=float(np.mean(before)), chip_test_acc_min=float(np.min(before)),
+        chip_test_acc_calibrated=float(np.mean(after)),
+        chip_test_acc_calibrated_min=float(np.min(after)),
+        sim_seconds=time.perf_counter() - start,
+    )
+    return result
