@@ -26,6 +26,7 @@ PARTS: tuple[tuple[tuple[str, ...], float], ...] = (
     (("01_frozen_cnn", "02_neuromodulatory_tuning", "03_orders_of_magnitude"), 180.0),
     (("04_lif_neurons", "05_ann_to_snn", "06_nt_in_snn"), 240.0),
     (("07_analog_neuron", "08_supply_voltage", "09_energy"), 300.0),
+    (("10_chip", "11_calibration"), 360.0),
 )
 MEMORY_BUDGET_MB = 2048.0
 

@@ -26,8 +26,8 @@ import torch
 from ntlib.chip.circuit_model import CircuitModel
 from ntlib.chip.network import Chip, ChipDesign
 
-#: Calibration rounds and images.
-ROUNDS = 6
+#: Calibration rounds.
+CALIBRATION_ROUNDS = 6
 STEP_FRACTION = 1.0
 
 
@@ -46,7 +46,7 @@ def calibrate(
     x: torch.Tensor,
     y: torch.Tensor,
     timesteps: int = 32,
-    rounds: int = ROUNDS,
+    rounds: int = CALIBRATION_ROUNDS,
     seed: int = 0,
     targets: list[torch.Tensor] | None = None,
 ) -> Chip:

@@ -213,3 +213,39 @@ def circuit_model(corner: str = "tt", temp_c: float = 27.0) -> CircuitModel:
         bias_source=(curves.source_supply_v, curves.source_a),
         bias_sink=(curves.sink_supply_v, curves.sink_a),
     )
+
+
+def behavioural_rate_hz(
+    circuit: CircuitModel, supply_v: float, code: int, steps: int = 50
+) -> float:
+    """Firing rate of the behavioural neuron under one event per step (chapter 10).
+
+    The behavioural twin of chapter 8's single-neuron transient: a synapse of
+    weight ``code`` receiving a spike every step (100 kHz).  Counted like
+    :func:`ntlib.circuits.measure.firing_rate_hz`: inverse mean interval.
+    """
+    excite, inhibit = circuit.gains_at(supply_v)
+    jump = code * (excite if code > 0 else inhibit)
+    v, times = 0.0, []
+    for step in range(steps):
+        v = max(circuit.beta * v + jump, 0.0)
+        if v >= 1.0:
+            times.append(step)
+            v = 0.0
+    if len(times) >= 2:
+        return (len(times) - 1) / ((times[-1] - times[0]) * STEP_S)
+    return len(times) / (steps * STEP_S)
+
+
+def _model_of(condition: tuple[str, float]) -> CircuitModel:
+    return circuit_model(*condition)
+
+
+def circuit_models(
+    conditions: list[tuple[str, float]], processes: int = 1
+) -> dict[tuple[str, float], CircuitModel]:
+    """:func:`circuit_model` for several ``(corner, temp_c)``, in worker processes."""
+    from ntlib.circuits.simulate import map_processes
+
+    models = map_processes(_model_of, list(conditions), processes)
+    return dict(zip(conditions, models, strict=True))

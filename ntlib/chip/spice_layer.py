@@ -211,8 +211,8 @@ def _simulate(netlist: str, n: int, steps: int) -> dict:
     def power(source: str, node: str) -> float:
         return float(np.trapezoid(-vectors[f"{source}#branch"] * vectors[node], t) / span)
 
-    bias_w = sum(
-        power(name.split("#")[0], name.split("#")[0][1:])
+    bias_w = sum(  # each bias source "Vbias_j" drives the node "vbias_j"
+        power(name.split("#")[0], name.split("#")[0])
         for name in vectors
         if name.startswith(("vbias_", "vbiasn_")) and name.endswith("#branch")
     )

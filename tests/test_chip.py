@@ -1,0 +1,194 @@
+"""The simulated chip (chapter 10): netlists, design, mismatch, calibration, energy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from ntlib.chip.calibrate import calibrate, design_rates
+from ntlib.chip.circuit_model import CircuitModel, circuit_model
+from ntlib.chip.energy import chip_energy_j
+from ntlib.chip.network import Chip, design_chip, network_scales
+from ntlib.chip.spice_layer import LayerCircuit, layer_netlist
+from ntlib.circuits.energy_figures import EnergyFigures
+from ntlib.cli import main
+from ntlib.quantise import quantise_layers
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # tiny matrices: torch's thread pool only costs time (and more on a busy machine)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def model(gain: float = 1.0, corner: str = "tt", sigma: float = 0.01) -> CircuitModel:
+    """A circuit model with linear gain curves, no SPICE needed."""
+    return CircuitModel(
+        corner=corner, temp_c=27.0, supply_v=(0.9, 1.8),
+        excite_gain=(0.01 * gain, 0.2 * gain), inhibit_gain=(0.01 * gain, 0.2 * gain),
+        threshold_v=0.57, rheobase_a=1e-8, tau_s=6e-4,
+        bias_range_rheobase=(-50.0, 50.0), bias_gap_rheobase=(-0.01, 0.01),
+        sigma={"excite": sigma, "inhibit": sigma, "bias": sigma, "bias_sink": sigma},
+        bias_source=((0.0, 1.8), (0.0, 5e-7)), bias_sink=((0.0, 1.8), (0.0, 5e-7)),
+    )
+
+
+def net() -> nn.Sequential:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Flatten(), nn.Linear(16, 12), nn.ReLU(), nn.Linear(12, 3))
+
+
+def data(n: int = 64) -> torch.Tensor:
+    return torch.rand(n, 1, 4, 4, generator=torch.Generator().manual_seed(1))
+
+
+def test_layer_netlist_has_one_device_per_nonzero_synapse_and_a_line_per_firing_input():
+    codes = np.array([[3, 0, -2], [0, 0, 7]])
+    spikes = np.array([[1, 0, 0], [0, 0, 1]])
+    circuit = LayerCircuit(codes, 1.2, 1.0, np.zeros(2), np.array([0.0, 0.6]))
+    text = layer_netlist(circuit, spikes)
+    synapses = [line for line in text.splitlines() if line.startswith("Xs")]
+    assert sorted(line.split()[0] for line in synapses) == ["Xs0_0", "Xs0_2", "Xs1_2"]
+    assert "mult=3" in text and "mult=2" in text and "mult=7" in text
+    assert "Vinp0 " in text and "Vinn2 " in text and "Vinp1 " not in text
+    assert "Vbiasn_1 vbiasn_1 0 DC 0.6" in text and "Vbias_0" not in text
+    assert "Vsyni vsyni 0 DC 1" in text
+
+
+@pytest.mark.parametrize(
+    ("codes", "spikes", "message"),
+    [
+        (np.array([[8]]), np.zeros((2, 1)), "integers -7..+7"),
+        (np.array([[1, 2]]), np.zeros((2, 3)), "spikes must be"),
+    ],
+)
+def test_layer_netlist_refuses_bad_codes_and_spike_shapes(codes, spikes, message):
+    with pytest.raises(ValueError, match=message):
+        layer_netlist(LayerCircuit(codes, 1.2, 1.2, np.zeros(1), np.zeros(1)), spikes)
+
+
+def test_design_keeps_the_codes_and_fits_every_gain_into_the_supplies():
+    source = net()
+    circuit = model()
+    design = design_chip(source, network_scales(source, data()), circuit, (1, 4, 4))
+    for layer, q in zip(design.layers, quantise_layers(source), strict=True):
+        assert torch.equal(layer.codes, q.codes.to(torch.int64))
+        assert 0.01 <= layer.gain <= 0.2
+        assert 0.9 <= layer.excite_supply_v <= 1.8
+        # the supply gives the layer's gain on the (linear) curve
+        assert circuit.gains_at(layer.excite_supply_v)[0] == pytest.approx(layer.gain)
+    bank = design.bias_bank()
+    assert bank.shape == (15, 2)
+    assert np.all((bank[:, 0] == 0) | (bank[:, 1] == 0))  # one domain on at most
+    assert np.array_equal(design.with_bank(bank).bias_bank(), bank)
+
+
+def test_a_gain_out_of_reach_moves_the_layer_scale():
+    source = net()
+    scales = network_scales(source, data())
+    tiny = model(gain=100.0)  # every gain the layers ask for is below the range
+    design = design_chip(source, scales, tiny, (1, 4, 4))
+    assert design.layers[0].gain == pytest.approx(1.0)
+    assert design.scales_used[0] < scales[0]
+
+
+def test_mismatch_draws_repeat_for_a_seed_and_scale_with_the_code():
+    source = net()
+    design = design_chip(source, network_scales(source, data()), model(sigma=0.05),
+                         (1, 4, 4))
+    nominal = Chip(design)
+    first, again, other = Chip(design, None, 3), Chip(design, None, 3), Chip(design, None, 4)
+    assert torch.equal(first.weights[0], again.weights[0])
+    assert not torch.equal(first.weights[0], other.weights[0])
+    codes = design.layers[0].codes
+    ratio = (first.weights[0] / nominal.weights[0])[codes.abs() == 1]
+    assert 0.02 < float(ratio.std()) < 0.08
+
+
+def test_nominal_chip_matches_a_hand_simulated_neuron():
+    source = nn.Sequential(nn.Flatten(), nn.Linear(1, 1))
+    with torch.no_grad():
+        source[1].weight.fill_(0.7)
+        source[1].bias.zero_()
+    circuit = model()
+    design = design_chip(source, [1.0], circuit, (1, 1, 1))
+    chip = Chip(design)
+    run = chip.run(torch.ones(1, 1, 1, 1), timesteps=10)
+    # code 7 at gain 0.1 per code step: 0.7 threshold per step, leak beta
+    v, spikes = 0.0, 0
+    for _ in range(10):
+        v = circuit.beta * v + 0.7
+        if v >= 1:
+            spikes, v = spikes + 1, 0.0
+    assert int(run.counts[0].sum()) == spikes
+    assert run.events_by_code[0][7 + 7] == pytest.approx(10)
+
+
+def test_calibration_recovers_a_chip_whose_gain_is_off_and_never_hurts():
+    source = net()
+    x = data(128)
+    y = source(x).argmax(1)
+    design = design_chip(source, network_scales(source, x), model(), (1, 4, 4))
+    strong = model(gain=1.6)  # a fast corner: every synapse 60 % stronger
+    target = design_rates(design, x, 32)
+    before = Chip(design, strong).run(x, 32, torch.Generator().manual_seed(0))
+    chip = calibrate(design, strong, None, x, y, 32, targets=target)
+    after = chip.run(x, 32, torch.Generator().manual_seed(0))
+    assert int((after.predictions == y).sum()) >= int((before.predictions == y).sum())
+    error_before = (before.counts[0].mean(0) / 32 - target[0]).abs().mean()
+    error_after = (after.counts[0].mean(0) / 32 - target[0]).abs().mean()
+    if chip.trims is not None:
+        assert error_after < error_before
+
+
+def test_chip_energy_adds_events_spikes_and_static_parts():
+    source = net()
+    design = design_chip(source, network_scales(source, data()), model(), (1, 4, 4))
+    run = Chip(design).run(data(8), 16)
+    codes = range(-7, 8)
+    figures = EnergyFigures(
+        process="sky130", corner="tt", temp_c=27.0, supply_v=1.2,
+        synaptic_event_j={c: 1e-12 * abs(c) for c in codes},
+        domain_event_j={c: {} for c in codes}, spike_j=1e-11, neuron_static_w=0.0,
+        rheobase_a=1e-8, bias_power_w={-1.0: 0.0, 1.0: 0.0},
+        bias_range_rheobase=(-1.0, 1.0), bias_gap_rheobase=(-0.01, 0.01),
+    )
+    parts = chip_energy_j(design, run, figures, 16)
+    spikes = sum(float(c.sum()) for c in run.counts) / 8
+    assert parts["spikes"] == pytest.approx(spikes * 1e-11)
+    assert parts["total"] == pytest.approx(sum(v for k, v in parts.items() if k != "total"))
+    assert parts["events"] > 0
+
+
+def test_circuit_model_refuses_an_unknown_corner():
+    with pytest.raises(ValueError, match="corner must be one of"):
+        circuit_model("xx")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--temp-c", "200"], "--temp-c must lie in"),
+        (["--chips", "-1"], "--chips must be 0"),
+        (["--level", "spice", "--chips", "5"], "--level spice simulates"),
+        (["--task", "flip"], "unknown task"),
+    ],
+)
+def test_chip_command_refuses_bad_options_in_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) if argv[0] == "--task" else _nothing():
+        code = main(["chip", *argv])
+        assert code == 2
+    assert message in capsys.readouterr().err
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
