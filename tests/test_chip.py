@@ -26,7 +26,9 @@ def one_thread():
     torch.set_num_threads(threads)
 
 
-def model(gain: float = 1.0, corner: str = "tt", sigma: float = 0.01) -> CircuitModel:
+def model(
+    gain: float = 1.0, corner: str = "tt", sigma: float = 0.01, refractory_s: float = 0.0
+) -> CircuitModel:
     """A circuit model with linear gain curves, no SPICE needed."""
     return CircuitModel(
         corner=corner, temp_c=27.0, supply_v=(0.9, 1.8),
@@ -35,6 +37,7 @@ def model(gain: float = 1.0, corner: str = "tt", sigma: float = 0.01) -> Circuit
         bias_range_rheobase=(-50.0, 50.0), bias_gap_rheobase=(-0.01, 0.01),
         sigma={"excite": sigma, "inhibit": sigma, "bias": sigma, "bias_sink": sigma},
         bias_source=((0.0, 1.8), (0.0, 5e-7)), bias_sink=((0.0, 1.8), (0.0, 5e-7)),
+        refractory_s=refractory_s,
     )
 
 
@@ -110,21 +113,27 @@ def test_mismatch_draws_repeat_for_a_seed_and_scale_with_the_code():
     assert 0.02 < float(ratio.std()) < 0.08
 
 
-def test_nominal_chip_matches_a_hand_simulated_neuron():
+@pytest.mark.parametrize("refractory_s", [0.0, 15e-6])
+def test_nominal_chip_matches_a_hand_simulated_neuron(refractory_s):
     source = nn.Sequential(nn.Flatten(), nn.Linear(1, 1))
     with torch.no_grad():
         source[1].weight.fill_(0.7)
         source[1].bias.zero_()
-    circuit = model()
+    circuit = model(refractory_s=refractory_s)
     design = design_chip(source, [1.0], circuit, (1, 1, 1))
     chip = Chip(design)
     run = chip.run(torch.ones(1, 1, 1, 1), timesteps=10)
-    # code 7 at gain 0.1 per code step: 0.7 threshold per step, leak beta
-    v, spikes = 0.0, 0
+    # code 7 at gain 0.1 per code step: 0.7 threshold per step, leak beta;
+    # a spike's reset swallows the next step's input when refractory > 1 step
+    v, spikes, held = 0.0, 0, 0
     for _ in range(10):
+        if held:
+            held, v = held - 1, 0.0
+            continue
         v = circuit.beta * v + 0.7
         if v >= 1:
-            spikes, v = spikes + 1, 0.0
+            spikes, v, held = spikes + 1, 0.0, int(refractory_s > 10e-6)
+    assert spikes == (5 if refractory_s == 0 else 3)
     assert int(run.counts[0].sum()) == spikes
     assert run.events_by_code[0][7 + 7] == pytest.approx(10)
 

@@ -13,6 +13,9 @@ circuit, at the chip's corner and temperature:
   the inhibitory drivers sit on separate supplies, so each has its own curve;
 * **threshold**: the rheobase times the leak resistance (exact for an LIF);
 * **leak**: ``beta = exp(-STEP_S / (R C))`` with the membrane's R and C;
+* **refractory period**: chapter 7's LIF fit of the SKY130 neuron (rates
+  under constant currents); the reset holds the membrane for that long after
+  a spike, so the input of every whole step inside it is lost;
 * **NT bias**: a bias of ``b`` rheobases adds ``b * STEP_S / (R C)``
   thresholds per step (the rheobase current charges ``C`` to threshold in
   ``R C``);
@@ -37,6 +40,7 @@ from ntlib.circuits.characterize import (
     model_key,
     rheobase_a,
 )
+from ntlib.circuits.lif import fit_circuit
 from ntlib.circuits.mismatch import unit_current_spread
 from ntlib.circuits.neuron import (
     FEEDBACK_CAPACITANCE_F,
@@ -91,6 +95,12 @@ class CircuitModel:
     sigma: dict[str, float]
     bias_source: tuple[tuple[float, ...], tuple[float, ...]]
     bias_sink: tuple[tuple[float, ...], tuple[float, ...]]
+    refractory_s: float = 0.0
+
+    @property
+    def refractory_steps(self) -> int:
+        """Whole time steps whose input a spike's reset swallows."""
+        return int(self.refractory_s // STEP_S)
 
     def bias_rheobase(self, source_v: np.ndarray, sink_v: np.ndarray) -> np.ndarray:
         """Bias (rheobase units) that the bias domains at these supplies deliver."""
@@ -196,6 +206,10 @@ def circuit_model(corner: str = "tt", temp_c: float = 27.0) -> CircuitModel:
     gains = cached_json(key, lambda: _measure_gains(corner, temp_c, threshold_v))
     sigma_key = cache_key("chip-sigma", model_key("sky130", "tt"))
     sigma = cached_json(sigma_key, lambda: _measure_sigma(corner, temp_c))
+    refractory_key = cache_key("chip-refractory", model_key("sky130", "tt"))
+    refractory = cached_json(
+        refractory_key, lambda: float(fit_circuit(process="sky130").refractory_s)
+    )
     curves = bias_curves("sky130", corner, temp_c)
     bias_range, bias_gap = bias_range_rheobase(curves, rheobase)
     return CircuitModel(
@@ -212,6 +226,7 @@ def circuit_model(corner: str = "tt", temp_c: float = 27.0) -> CircuitModel:
         sigma=sigma,
         bias_source=(curves.source_supply_v, curves.source_a),
         bias_sink=(curves.sink_supply_v, curves.sink_a),
+        refractory_s=refractory,
     )
 
 
@@ -226,12 +241,15 @@ def behavioural_rate_hz(
     """
     excite, inhibit = circuit.gains_at(supply_v)
     jump = code * (excite if code > 0 else inhibit)
-    v, times = 0.0, []
+    v, times, held = 0.0, [], 0
     for step in range(steps):
+        if held:
+            held -= 1
+            continue
         v = max(circuit.beta * v + jump, 0.0)
         if v >= 1.0:
             times.append(step)
-            v = 0.0
+            v, held = 0.0, circuit.refractory_steps
     if len(times) >= 2:
         return (len(times) - 1) / ((times[-1] - times[0]) * STEP_S)
     return len(times) / (steps * STEP_S)

@@ -17,6 +17,10 @@
   positive logits; the class read out is the neuron with most spikes (ties:
   the higher membrane at the end).
 
+A neuron of the chip leaks, resets to zero, cannot go below ground, and
+loses the input of the steps its reset holds it after a spike (the measured
+refractory period): the converted network's neurons do none of these.
+
 :class:`Chip` is one fabricated instance: the design at a corner and
 temperature, with a mismatch draw, simulated step by step
 (:meth:`Chip.run`).
@@ -322,6 +326,8 @@ class Chip:
         layers = self.design.layers
         batch = x.shape[0]
         mem = [torch.full((batch, *la.out_shape), initial_membrane) for la in layers]
+        held = [torch.zeros((batch, *la.out_shape)) for la in layers]
+        refractory = self.circuit.refractory_steps
         counts = [torch.zeros((batch, *la.out_shape)) for la in layers]
         fan = [_fan_by_code(la) for la in layers]
         events = [np.zeros((batch, 2 * MAX_CODE + 1)) for _ in layers]
@@ -340,9 +346,10 @@ class Chip:
                     inputs.append(h.flatten(1).clone())
                 events[index] += _events(op, h, fan[index])
                 v = beta * mem[index] + self._current(index, op, h) + self.bias[index]
-                v = v.clamp(min=0.0)
+                v = torch.where(held[index] > 0, 0.0, v.clamp(min=0.0))
                 spikes = (v >= 1.0).to(torch.float32)
                 mem[index] = v * (1 - spikes)
+                held[index] = (held[index] - 1).clamp(min=0) + spikes * refractory
                 counts[index] += spikes
                 h = spikes
                 index += 1

@@ -4,8 +4,8 @@ A layer of ``N`` neurons with ``M`` input lines is a crossbar: each input
 line has one excitatory and one inhibitory gate driver (inverters on the
 synapse domain, as in the single neuron of chapter 7), and every synapse
 with a non-zero code is one transistor of ``|code|`` unit sources
-(``mult=|code|``: identical units in parallel, and the PDK's mismatch of a
-device of ``mult`` units) hung from its line's driver onto its neuron's
+(``m=|code|``: identical units in parallel; ``mult=|code|`` gives it the PDK's
+mismatch of ``|code|`` units, the models use ``mult`` for nothing else) hung from its line's driver onto its neuron's
 membrane.  Every neuron is chapter 7's circuit (membrane, leak, comparator,
 reset) with its own NT bias domains.  The excitatory units and drivers
 share one supply; the inhibitory drivers have their own, so that each bank's
@@ -166,11 +166,11 @@ def layer_netlist(
             if c > 0:
                 lines.append(
                     device_line(f"s{j}_{i}", f"mem_{j}", f"gp{i}", "vsyn", "vsyn",
-                                "pfet_01v8_lvt", pw, pl) + f" mult={c}")
+                                "pfet_01v8_lvt", pw, pl) + f" mult={c} m={c}")
             elif c < 0:
                 lines.append(
                     device_line(f"s{j}_{i}", f"mem_{j}", f"gn{i}", "0", "0",
-                                "nfet_01v8", nw, nl) + f" mult={-c}")
+                                "nfet_01v8", nw, nl) + f" mult={-c} m={-c}")
     for j in range(n):
         lines += _neuron_lines(j, circuit)
     duration = steps * STEP_S

@@ -37,6 +37,13 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--chips must be 0 (nominal only) or more; got {args.chips}")
     if args.digits is not None and args.digits < 1:
         raise ValueError(f"--digits must be at least 1; got {args.digits}")
+    if args.level == "spice" and (
+        args.corner != "tt" or args.temp_c != 27.0 or args.chips != 1
+    ):
+        raise ValueError(
+            "--level spice simulates the output layer of the nominal chip at tt and "
+            "27 C: use --chips 1 --corner tt --temp-c 27"
+        )
     jobs = capped_jobs(args.jobs, max(args.chips, args.digits or 1))
     check_data_dir(args.dataset, args.data_dir, False)
     check_cache_dir(args.cache_dir)
