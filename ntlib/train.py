@@ -28,6 +28,8 @@ DEFAULT_LR: dict[str, float] = {
     "nt-head": 1e-2,
     "linear": 1e-2,
     "tft": 1e-3,
+    "gain": 1e-2,
+    "nt-gain": 1e-2,
 }
 DEFAULT_BATCH_SIZE = 64
 
