@@ -75,11 +75,12 @@ def select_lr(args: argparse.Namespace) -> list[dict[str, object]]:
     )
     print(f"{'task':<12}{'config':<20}{'lr':>8}{'val acc %':>18}")
     mean_val: dict[tuple[str, str, float], list[float]] = {}
+    configs = [c for c in GAIN_CONFIGS if c[0] in args.lr_methods]
     for name in args.lr_tasks:
         task = load_task("digits", name)
         held = validation_task(task, args.fraction)
         held_source = pretrained_source_model(held)
-        for method, granularity in GAIN_CONFIGS:
+        for method, granularity in configs:
             val = {}
             for lr in args.lrs:
                 val[lr] = [
@@ -110,7 +111,7 @@ def select_lr(args: argparse.Namespace) -> list[dict[str, object]]:
                 )
     print("(* best on that task's validation part)")
     print(f"Mean validation accuracy over tasks {args.lr_tasks}:")
-    for method, granularity in GAIN_CONFIGS:
+    for method, granularity in configs:
         scores = {lr: mean_std(mean_val[method, granularity, lr])[0] for lr in args.lrs}
         best = max(scores.values())
         chosen = min(lr for lr, s in scores.items() if s == best)
@@ -213,6 +214,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--lrs", type=floats, default=floats("1e-3,3e-3,1e-2,3e-2,1e-1,3e-1")
+    )
+    parser.add_argument(
+        "--lr-methods", type=lambda t: t.split(","), default=["gain", "nt-gain"]
     )
     parser.add_argument("--sweep-seeds", type=ints, default=[0, 1, 2])
     parser.add_argument("--fraction", type=float, default=0.2)
