@@ -139,6 +139,25 @@ def dead_share(model: nn.Sequential, images: torch.Tensor) -> float:
     return dead / total
 
 
+def silent_inputs(model: nn.Sequential, images: torch.Tensor) -> float:
+    """Share of neurons whose weighted input W x is zero on every image.
+
+    A gain multiplies W x, so it cannot move such a neuron; a bias can.
+    """
+    silent, total = 0, 0
+    x = images
+    with torch.no_grad():
+        for layer in model:
+            y = layer(x)
+            if isinstance(layer, nn.Conv2d | nn.Linear):
+                weighted = y if layer.bias is None else y - layer(torch.zeros_like(x))
+                quiet = weighted.abs().amax(dim=0) == 0
+                silent += int(quiet.sum())
+                total += quiet.numel()
+            x = y
+    return silent / total
+
+
 def negative_gains(model: nn.Sequential) -> float:
     gains = torch.cat(
         [
@@ -183,10 +202,12 @@ def compare(args: argparse.Namespace) -> list[dict[str, object]]:
                 )
             print(f"{name:<12}{granularity:<12}" + "".join(f"{c:>22}" for c in cells))
         model, _ = tune(source, task, "gain", "channel", seed=args.seeds[0])
+        images = task.target_train.tensors[0]
         notes.append(
             (
                 name,
-                dead_share(source, task.target_train.tensors[0]),
+                dead_share(source, images),
+                silent_inputs(source, images),
                 negative_gains(model),
             )
         )

@@ -12,6 +12,7 @@ from torch import nn
 from ntlib.cli import main
 from ntlib.data import load_task, make_task
 from ntlib.gain import ModulatoryGain, insert_modulatory_gains
+from ntlib.lean import lean_copy
 from ntlib.models import build_cnn
 from ntlib.snn import convert
 from ntlib.snn_train import tune_spiking
@@ -241,3 +242,15 @@ def test_spiking_command_does_not_offer_the_gain_methods(capsys):
     with pytest.raises(SystemExit):
         main(["snn-transfer", "--method", "gain"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("method", ["gain", "nt-gain"])
+def test_memory_lean_copy_computes_the_same_and_trains_the_gains(method):
+    tuned = prepare(_net(), method, "channel", SHAPE)
+    _randomise(tuned)
+    lean = lean_copy(tuned)
+    x = torch.rand(6, *SHAPE)
+    assert torch.allclose(lean(x), tuned(x), atol=1e-6)
+    lean(x).sum().backward()
+    gains = [m for m in tuned.modules() if isinstance(m, ModulatoryGain)]
+    assert all(g.modulatory_gain.grad is not None for g in gains)
