@@ -25,6 +25,7 @@ software adds a bias.  This script measures both, and their sum:
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
 from pathlib import Path
@@ -35,7 +36,7 @@ from torch import nn
 from ntlib.data import TASKS, load_task, validation_task
 from ntlib.gain import ModulatoryGain
 from ntlib.pretrain import pretrained_source_model
-from ntlib.train import DEFAULT_LR, mean_std
+from ntlib.train import DEFAULT_LR, evaluate, mean_std
 from ntlib.transfer import GAIN_COMPARISON, gain_comparison, tune
 from ntlib.tuning import GRANULARITIES
 
@@ -177,7 +178,6 @@ def compare(args: argparse.Namespace) -> list[dict[str, object]]:
     )
     header = "".join(f"{LABELS[c]:>22}" for c in GAIN_COMPARISON)
     print(f"{'task':<12}{'granularity':<12}{header}")
-    notes = []
     for name in args.tasks:
         task = load_task("digits", name)
         source = pretrained_source_model(task)
@@ -201,26 +201,62 @@ def compare(args: argparse.Namespace) -> list[dict[str, object]]:
                     }
                 )
             print(f"{name:<12}{granularity:<12}" + "".join(f"{c:>22}" for c in cells))
-        model, _ = tune(source, task, "gain", "channel", seed=args.seeds[0])
-        images = task.target_train.tensors[0]
-        notes.append(
-            (
-                name,
-                dead_share(source, images),
-                silent_inputs(source, images),
-                negative_gains(model),
-            )
-        )
+    return rows
+
+
+def clamped_accuracy(model: nn.Sequential, task) -> float:
+    """Test accuracy with every negative gain set to zero (no retraining)."""
+    clamped = copy.deepcopy(model)
+    with torch.no_grad():
+        for m in clamped.modules():
+            if isinstance(m, ModulatoryGain):
+                m.modulatory_gain.clamp_(min=0.0)
+    return evaluate(clamped, task.target_test)
+
+
+def notes_part(args: argparse.Namespace) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
     print()
-    print("Where a gain cannot act (frozen source network, target training images):")
     print(
-        f"{'task':<12}{'silent hidden neurons %':>25}{'negative gains % (gain, ch)':>30}"
+        "== Where a gain cannot act: frozen source network on the target training "
+        f"images; gain-tuned networks (seed {args.seeds[0]})"
     )
-    for name, dead, negative in notes:
-        print(f"{name:<12}{100 * dead:>25.2f}{100 * negative:>30.2f}")
-        rows.append(
-            {"part": "notes", "task": name, "dead_share": dead, "negative": negative}
-        )
+    print(
+        f"{'task':<12}{'never fire %':>13}{'zero Wx %':>11}{'granularity':>12}"
+        f"{'gains < 0 %':>12}{'test acc %':>11}{'gains >= 0 %':>13}"
+    )
+    for name in args.tasks:
+        task = load_task("digits", name)
+        source = pretrained_source_model(task)
+        images = task.target_train.tensors[0]
+        dead, silent = dead_share(source, images), silent_inputs(source, images)
+        for granularity in GRANULARITIES:
+            model, row = tune(source, task, "gain", granularity, seed=args.seeds[0])
+            negative = negative_gains(model)
+            acc = float(row["target_test_acc"])
+            clamped = clamped_accuracy(model, task)
+            print(
+                f"{name:<12}{100 * dead:>13.2f}{100 * silent:>11.2f}{granularity:>12}"
+                f"{100 * negative:>12.2f}{100 * acc:>11.2f}{100 * clamped:>13.2f}"
+            )
+            rows.append(
+                {
+                    "part": "notes",
+                    "task": name,
+                    "granularity": granularity,
+                    "never_fire_share": dead,
+                    "zero_weighted_input_share": silent,
+                    "negative_gain_share": negative,
+                    "target_test_acc": acc,
+                    "target_test_acc_gains_clamped": clamped,
+                }
+            )
+    print(
+        "(never fire: hidden ReLU neurons silent on every image; zero Wx: neurons "
+        "whose weighted input is 0 on every image, which no gain can move; "
+        "gains >= 0: the tuned network with its negative gains set to 0, "
+        "which a supply voltage could give, not retrained)"
+    )
     return rows
 
 
@@ -230,6 +266,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=ints, default=[0, 1, 2])
     parser.add_argument("--select-lr", action="store_true")
     parser.add_argument("--skip-comparison", action="store_true")
+    parser.add_argument("--skip-notes", action="store_true")
     parser.add_argument(
         "--lr-tasks", type=lambda t: t.split(","), default=["noise", "class-split"]
     )
@@ -248,9 +285,17 @@ def main() -> None:
     rows = select_lr(args) if args.select_lr else []
     if not args.skip_comparison:
         rows += compare(args)
+    if not args.skip_notes:
+        rows += notes_part(args)
     print()
     print(f"# wall time {time.perf_counter() - start:.0f} s ({args.threads} thread)")
-    stem = "gain_lr" if args.skip_comparison else "gain"
+    stem = (
+        "gain"
+        if not args.skip_comparison
+        else "gain_lr"
+        if args.select_lr
+        else "gain_notes"
+    )
     out = Path(__file__).parent / "results" / f"{stem}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=1))
