@@ -118,6 +118,23 @@ def select_lr(args: argparse.Namespace) -> list[dict[str, object]]:
         chosen = min(lr for lr, s in scores.items() if s == best)
         line = "  ".join(f"{lr:g}: {100 * s:.2f}" for lr, s in scores.items())
         print(f"  {method} ({granularity}): {line}  -> chosen {chosen:g}")
+    print("One rate per method (DEFAULT_LR is per method): mean over granularities")
+    for method in args.lr_methods:
+        scores = {
+            lr: mean_std(
+                [
+                    v
+                    for (m, _, r), vs in mean_val.items()
+                    if (m, r) == (method, lr)
+                    for v in vs
+                ]
+            )[0]
+            for lr in args.lrs
+        }
+        best = max(scores.values())
+        chosen = min(lr for lr, s in scores.items() if s == best)
+        line = "  ".join(f"{lr:g}: {100 * s:.2f}" for lr, s in scores.items())
+        print(f"  {method}: {line}  -> chosen {chosen:g}")
     print(
         f"Rates in use (ntlib.train.DEFAULT_LR): gain {DEFAULT_LR['gain']:g}, "
         f"nt-gain {DEFAULT_LR['nt-gain']:g}"
@@ -271,7 +288,7 @@ def main() -> None:
         "--lr-tasks", type=lambda t: t.split(","), default=["noise", "class-split"]
     )
     parser.add_argument(
-        "--lrs", type=floats, default=floats("1e-3,3e-3,1e-2,3e-2,1e-1,3e-1")
+        "--lrs", type=floats, default=floats("1e-3,3e-3,1e-2,3e-2,1e-1,3e-1,1,3")
     )
     parser.add_argument(
         "--lr-methods", type=lambda t: t.split(","), default=["gain", "nt-gain"]
