@@ -32,6 +32,8 @@ _ADVICE = {
     "LeakyReLU": "negative rates do not exist; use nn.ReLU",
     "BatchNorm2d": "fold it into the preceding convolution, or train without it",
     "BatchNorm1d": "fold it into the preceding linear layer, or train without it",
+    "ModulatoryGain": "fold it into the weights first with "
+    "ntlib.tuning.fold_modulatory_biases",
 }
 _SUPPORTED = "Conv2d, Linear, ReLU, QCFS, AvgPool2d, Flatten, Dropout, ModulatoryBias"
 

@@ -31,10 +31,13 @@ from ntlib.data import TransferTask
 from ntlib.snn import SpikingNetwork, check_one_timesteps, convert, evaluate_snn
 from ntlib.train import DEFAULT_LR, adam_and_loader, evaluate, fit
 from ntlib.transfer import check_tune_args
-from ntlib.tuning import prepare, trainable_params
+from ntlib.tuning import GAIN_METHODS, METHODS, prepare, trainable_params
 
 #: How the supplemental biases reach the spiking network (chapter 6).
 SNN_MODES: tuple[str, ...] = ("convert", "surrogate")
+#: The tuning methods a spiking network can be tuned with here; a gain-tuned
+#: deep network converts once its gains are folded (chapter 10).
+SPIKING_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m not in GAIN_METHODS)
 #: Adam's learning rate for surrogate training, per method.  The injected
 #: currents are the deep network's biases divided by the layer scales, and
 #: only a few epochs are affordable, so NT takes a larger step than in
@@ -163,6 +166,12 @@ def tune_spiking(
     if mode not in SNN_MODES:
         raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(SNN_MODES)}")
     check_tune_args(task, method, granularity, epochs, lr, seed)
+    if method in GAIN_METHODS:
+        raise ValueError(
+            f"method {method!r} is not available for spiking networks; use one of "
+            f"{', '.join(SPIKING_METHODS)}, or tune the deep network with "
+            f"{method!r}, fold it (ntlib.tuning.fold_modulatory_biases) and convert"
+        )
     check_int("batch_size", batch_size, minimum=1)
     timesteps = check_one_timesteps(timesteps)
     torch.manual_seed(seed)

@@ -22,12 +22,16 @@ from tqdm.auto import tqdm
 from ntlib.checks import check_finite, check_int, check_seed, first_line
 
 #: Learning rate per tuning method: a bias-only network moves further per unit
-#: of change than a full one, so NT is given a larger step (chapter 2).
+#: of change than a full one, so NT is given a larger step (chapter 2).  The
+#: gain methods' rates were chosen on validation data (noise and class-split,
+#: 1e-3 to 3, benchmarks/bench_gain.py --select-lr; chapter 10).
 DEFAULT_LR: dict[str, float] = {
     "nt": 1e-2,
     "nt-head": 1e-2,
     "linear": 1e-2,
     "tft": 1e-3,
+    "gain": 3e-1,
+    "nt-gain": 1e-1,
 }
 DEFAULT_BATCH_SIZE = 64
 

@@ -162,3 +162,64 @@ def run_transfer(
         "target_test_acc_before": evaluate(source, task.target_test),
         **row,
     }
+
+
+#: The configurations :func:`gain_comparison` measures, in table order.
+GAIN_COMPARISON: tuple[str, ...] = ("frozen", "nt", "gain", "nt-gain", "tft")
+_COMPARISON_KEYS = ("granularity", "seed", "lr", "target_test_acc", "trainable_params")
+
+
+def gain_comparison(
+    source_model: nn.Sequential,
+    task: TransferTask,
+    granularity: str = "channel",
+    seeds: tuple[int, ...] = (0, 1, 2),
+    epochs: int = DEFAULT_TUNE_EPOCHS,
+    lrs: dict[str, float] | None = None,
+) -> list[dict[str, float | int | str]]:
+    """Additive bias against multiplicative gain on one task (chapter 10).
+
+    Tunes copies of ``source_model`` with ``nt`` (a bias per neuron), ``gain``
+    (a gain per neuron), ``nt-gain`` (both) and ``tft`` (every weight) at
+    ``granularity``, once per seed, and adds the frozen network (untuned:
+    no trainable parameter, one row).  ``lrs`` overrides a method's learning
+    rate (default :data:`ntlib.train.DEFAULT_LR`).
+
+    Returns:
+        One dict per run: ``config``, ``granularity``, ``seed``, ``lr``,
+        ``target_test_acc`` and ``trainable_params``.
+    """
+    check_name("granularity", granularity, GRANULARITIES)
+    if isinstance(seeds, int) or not seeds:
+        raise ValueError(
+            f"seeds must be a non-empty tuple of seeds such as (0, 1, 2), got {seeds!r}"
+        )
+    lrs = dict(lrs or {})
+    unknown = sorted(set(lrs) - set(METHODS))
+    if unknown:
+        raise ValueError(
+            f"lrs names unknown methods {unknown}; valid: {', '.join(METHODS)}"
+        )
+    rows: list[dict[str, float | int | str]] = [
+        {
+            "config": "frozen",
+            "granularity": granularity,
+            "seed": seeds[0],
+            "lr": 0.0,
+            "target_test_acc": evaluate(source_model, task.target_test),
+            "trainable_params": 0,
+        }
+    ]
+    for method in GAIN_COMPARISON[1:]:
+        for seed in seeds:
+            _, row = tune(
+                source_model,
+                task,
+                method,
+                granularity,
+                epochs=epochs,
+                lr=lrs.get(method),
+                seed=seed,
+            )
+            rows.append({"config": method, **{k: row[k] for k in _COMPARISON_KEYS}})
+    return rows

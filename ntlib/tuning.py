@@ -33,7 +33,11 @@ class ModulatoryBias(nn.Module):
 
 
 #: Ways to adapt a pretrained network to the target task (chapter 2).
-METHODS: tuple[str, ...] = ("nt", "nt-head", "linear", "tft")
+METHODS: tuple[str, ...] = ("nt", "nt-head", "linear", "tft", "gain", "nt-gain")
+#: The methods that train a multiplicative :class:`~ntlib.gain.ModulatoryGain`.
+GAIN_METHODS: tuple[str, ...] = ("gain", "nt-gain")
+#: The methods that insert a per-neuron parameter into an nn.Sequential.
+_NEURON_METHODS: tuple[str, ...] = ("nt", "nt-head", "gain", "nt-gain")
 #: One modulatory bias per channel (filter or linear unit) or per unit (neuron).
 GRANULARITIES: tuple[str, ...] = ("channel", "unit")
 
@@ -42,6 +46,8 @@ METHOD_DESCRIPTIONS: dict[str, str] = {
     "nt-head": "neuromodulatory tuning plus a retrained output layer",
     "linear": "linear probe: only the output layer is trained",
     "tft": "traditional fine-tuning: every weight and bias is trained",
+    "gain": "a gain per neuron on its weighted input, every weight frozen",
+    "nt-gain": "a bias and a gain per neuron, every weight frozen",
 }
 
 
@@ -69,18 +75,18 @@ def _check_tunable(model: nn.Module, method: str) -> None:
     """Raise a TypeError/ValueError if ``method`` cannot be applied to ``model``."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
-    if method in ("nt", "nt-head") and not isinstance(model, nn.Sequential):
+    if method in _NEURON_METHODS and not isinstance(model, nn.Sequential):
         raise TypeError(
-            f"method {method!r} inserts biases into an nn.Sequential, got "
+            f"method {method!r} inserts per-neuron parameters into an nn.Sequential, got "
             f"{type(model).__name__}; build the model as an nn.Sequential"
         )
     layers = list(model) if isinstance(model, nn.Sequential) else list(model.modules())
-    if method in ("nt", "nt-head") and not any(
+    if method in _NEURON_METHODS and not any(
         isinstance(m, nn.Conv2d | nn.Linear) for m in layers
     ):
         raise ValueError(
             f"model has no Conv2d or Linear layer, so method {method!r} has no "
-            "neuron to give a modulatory bias; layers: "
+            "neuron to give a modulatory bias or gain; layers: "
             f"{', '.join(type(m).__name__ for m in layers) or 'none'}"
         )
     if method in ("linear", "nt-head") and not any(
@@ -157,12 +163,17 @@ def prepare(
       and bias) and carries no modulatory bias of its own.
     - ``linear``: every parameter frozen except the output layer's.
     - ``tft``: every parameter trainable.
+    - ``gain``: a :class:`~ntlib.gain.ModulatoryGain` of one after every
+      Conv2d and Linear (scaling its weighted sum, not its bias); every
+      pretrained parameter frozen (chapter 10).
+    - ``nt-gain``: both a gain and a modulatory bias after every Conv2d and
+      Linear; every pretrained parameter frozen (chapter 10).
 
     Args:
         model: the pretrained network (a Sequential of Conv2d/ReLU/...).
         method: one of :data:`METHODS`.
-        granularity: one of :data:`GRANULARITIES` (``nt`` and ``nt-head`` only).
-        input_shape: ``(C, H, W)`` of one image; needed for per-unit biases.
+        granularity: one of :data:`GRANULARITIES` (the bias and gain methods).
+        input_shape: ``(C, H, W)`` of one image; needed per unit.
 
     Example:
         >>> from ntlib.models import build_cnn
@@ -187,10 +198,14 @@ def prepare(
         head = [m for m in tuned if isinstance(m, nn.Linear)][-1]
         for parameter in head.parameters():
             parameter.requires_grad_(True)
-    if method in ("nt", "nt-head"):
+    if method in ("nt", "nt-head", "nt-gain"):
         tuned = insert_modulatory_biases(
             tuned, granularity, input_shape, skip_last=method == "nt-head"
         )
+    if method in GAIN_METHODS:
+        from ntlib.gain import insert_modulatory_gains  # gain builds on this module
+
+        tuned = insert_modulatory_gains(tuned, granularity, input_shape)
     return tuned
 
 
@@ -205,11 +220,11 @@ def total_params(model: nn.Module) -> int:
 
 
 def pretrained_params(model: nn.Module) -> int:
-    """Parameters of the network without its modulatory biases."""
+    """Parameters of the network without its modulatory biases and gains."""
     return sum(
         p.numel()
         for name, p in model.named_parameters()
-        if not name.endswith("modulatory_bias")
+        if not name.endswith(("modulatory_bias", "modulatory_gain"))
     )
 
 
@@ -253,12 +268,21 @@ def nt_param_count(
 def fold_modulatory_biases(model: nn.Sequential) -> nn.Sequential:
     """A copy with each per-channel modulatory bias added into the layer's bias.
 
-    The folded network computes the same function with plain Conv2d/Linear
-    layers (for conversion to a spiking network).  Per-unit biases on a
+    A :class:`~ntlib.gain.ModulatoryGain` is folded into the layer's weights
+    (``W' = g W``, the layer's bias unchanged; chapter 10).  The folded
+    network computes the same function with plain Conv2d/Linear layers (for
+    conversion to a spiking network).  Per-unit biases or gains on a
     convolution cannot be folded and raise a ValueError.
     """
+    from ntlib.gain import ModulatoryGain, fold_gain  # gain builds on this module
+
     layers: list[nn.Module] = []
     for layer in model:
+        if isinstance(layer, ModulatoryGain):
+            if not layers:
+                raise ValueError("a ModulatoryGain must follow a Conv2d or Linear")
+            fold_gain(layers[-1], layer)
+            continue
         if isinstance(layer, ModulatoryBias):
             if not layers or not isinstance(layers[-1], nn.Conv2d | nn.Linear):
                 raise ValueError("a ModulatoryBias must follow a Conv2d or Linear")

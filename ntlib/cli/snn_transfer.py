@@ -23,8 +23,8 @@ from ntlib.cli.convert import (
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS
 from ntlib.snn import NORMS
-from ntlib.snn_train import SNN_MODES, tune_spiking
-from ntlib.tuning import GRANULARITIES, METHODS
+from ntlib.snn_train import SNN_MODES, SPIKING_METHODS, tune_spiking
+from ntlib.tuning import GRANULARITIES
 
 #: Default tuning epochs: deep-network epochs (convert) or spiking ones (surrogate).
 DEFAULT_SNN_EPOCHS = {"convert": 15, "surrogate": 8}
@@ -81,7 +81,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_data_options(parser)
     add_activation_options(parser)
     parser.add_argument(
-        "--method", choices=METHODS, default="nt", help="tuning method (default: nt)"
+        "--method",
+        choices=SPIKING_METHODS,
+        default="nt",
+        help="tuning method (default: nt)",
     )
     parser.add_argument(
         "--granularity",

@@ -108,7 +108,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--granularity",
         type=_choice("granularity", GRANULARITIES),
         default="channel",
-        help="one modulatory bias per channel or per unit",
+        help="one modulatory bias (or gain) per channel or per unit",
     )
     add_activation_options(parser)
     parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
