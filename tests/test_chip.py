@@ -201,3 +201,25 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_a_trained_gain_becomes_a_per_neuron_supply_clipped_to_what_it_can_give():
+    from ntlib.tuning import prepare
+
+    source = net()
+    tuned = prepare(source, "gain", "channel", (1, 4, 4))
+    gains = [m for m in tuned if hasattr(m, "modulatory_gain")]
+    with torch.no_grad():
+        gains[0].modulatory_gain.copy_(torch.linspace(-1.0, 2.0, 12))
+    circuit = model()
+    design = design_chip(tuned, network_scales(source, data()), circuit, (1, 4, 4))
+    layer = design.layers[0]
+    realised = layer.neuron_gain * layer.gain
+    assert realised.min() == pytest.approx(0.01)  # negative gains: the lowest supply
+    assert np.all(realised <= 0.2 + 1e-9)
+    chip, plain = Chip(design), Chip(design_chip(source, network_scales(source, data()),
+                                                circuit, (1, 4, 4)))
+    ratio = chip.weights[0] / plain.weights[0]
+    assert torch.allclose(ratio[~ratio.isnan()].view(-1),
+                          torch.from_numpy(layer.neuron_gain.astype(np.float32))
+                          .repeat_interleave(16)[~ratio.isnan().view(-1)], atol=1e-5)

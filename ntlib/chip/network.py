@@ -37,6 +37,7 @@ from torch import nn
 
 from ntlib.chip.circuit_model import CircuitModel
 from ntlib.energy import realisable_biases
+from ntlib.gain import ModulatoryGain
 from ntlib.quantise import MAX_CODE, quantise_layers
 from ntlib.qcfs import QCFS
 from ntlib.snn import activation_scales
@@ -60,6 +61,7 @@ class ChipLayer:
     inhibit_supply_v: float
     bias_source_v: np.ndarray
     bias_sink_v: np.ndarray
+    neuron_gain: np.ndarray | None = None
 
     @property
     def neurons(self) -> int:
@@ -144,9 +146,9 @@ def _neuron_biases(model: nn.Sequential, input_shape: tuple[int, ...]) -> list:
                 if module.bias is not None:
                     view = (-1, 1, 1) if isinstance(module, nn.Conv2d) else (-1,)
                     bias = bias + module.bias.view(view)
-                nxt = modules[index + 1] if index + 1 < len(modules) else None
-                if isinstance(nxt, ModulatoryBias):
-                    bias = bias + nxt.modulatory_bias
+                for nxt in modules[index + 1:index + 3]:  # a gain may come first
+                    if isinstance(nxt, ModulatoryBias):
+                        bias = bias + nxt.modulatory_bias
                 out.append(bias.detach().clone())
     return out
 
@@ -172,8 +174,10 @@ def design_chip(
     per_rheobase = circuit.bias_per_rheobase
     ops, used, scale_in, q = [], [], 1.0, iter(zip(quantised, scales, biases, strict=True))
     x = torch.zeros((1, *input_shape))
-    for module in model:
-        if isinstance(module, (nn.ReLU, QCFS, ModulatoryBias, nn.Identity, nn.Dropout)):
+    modules = list(model)
+    for index, module in enumerate(modules):
+        if isinstance(module, (nn.ReLU, QCFS, ModulatoryBias, ModulatoryGain,
+                               nn.Identity, nn.Dropout)):
             continue
         if isinstance(module, nn.AvgPool2d):
             ops.append(("pool", int(module.kernel_size)))
@@ -201,6 +205,11 @@ def design_chip(
         if isinstance(module, nn.Conv2d):
             conv = {"padding": module.padding, "stride": module.stride,
                     "kernel_size": module.kernel_size}
+        following = modules[index + 1] if index + 1 < len(modules) else None
+        neuron_gain = None
+        if isinstance(following, ModulatoryGain):
+            neuron_gain = _realisable_gain(following, module, x.shape[1:], gain,
+                                           lowest, highest)
         ops.append(("layer", ChipLayer(
             name=qlayer.name,
             codes=qlayer.codes.to(torch.int64),
@@ -211,9 +220,29 @@ def design_chip(
             inhibit_supply_v=_supply(circuit.inhibit_gain, circuit.supply_v, gain),
             bias_source_v=_dac(source_v),
             bias_sink_v=_dac(sink_v),
+            neuron_gain=neuron_gain,
         )))
         scale_in = scale_out
     return ChipDesign(tuple(input_shape), ops, circuit, list(scales), used)
+
+
+def _realisable_gain(
+    gain: ModulatoryGain, layer: nn.Module, out_shape, layer_gain: float,
+    lowest: float, highest: float,
+) -> np.ndarray:
+    """A trained gain per neuron, as far as a per-neuron synapse supply gives it.
+
+    The supply sets a gain between the circuit's lowest and highest: a
+    negative or zero gain, or one beyond the range, is clipped to it.
+    """
+    factor = gain.modulatory_gain.detach()
+    if isinstance(layer, nn.Conv2d) and factor.shape[1:] != (1, 1):
+        raise ValueError(
+            "a per-unit gain on a convolution needs a supply per position; tune "
+            "the convolutions with granularity='channel'"
+        )
+    full = factor.expand(*out_shape) if factor.dim() == len(out_shape) else factor
+    return np.clip(full.flatten().numpy(), lowest / layer_gain, highest / layer_gain)
 
 
 def _supply(gains, supplies, target: float) -> float:
@@ -269,6 +298,13 @@ class Chip:
             shape = codes.shape if layer.conv is None else (
                 int(np.prod(layer.out_shape[1:])), *codes.shape)
             w = torch.where(codes > 0, codes * g_exc, codes * g_inh)
+            if layer.neuron_gain is not None:  # a synapse supply per neuron
+                per = torch.from_numpy(layer.neuron_gain.astype(np.float32))
+                if layer.conv is None:
+                    w = w * per[:, None]
+                else:
+                    channels = per.view(layer.out_shape)[:, 0, 0]
+                    w = w * channels.view(-1, 1, 1, 1)
             if rng is not None:
                 spread = torch.where(codes > 0, sigma["excite"], sigma["inhibit"])
                 spread = spread / codes.abs().clamp(min=1).sqrt()
