@@ -324,16 +324,16 @@ def convert(
 ) -> SpikingNetwork:
     """Convert a trained ReLU or QCFS network into a spiking network (chapter 5).
 
-    Each ReLU (or :class:`QCFS` activation) becomes an snntorch ``Leaky`` neuron (``beta=1``: integrate and
-    fire) with threshold 1 and reset by subtraction.  Layer ``l``'s weights are
-    multiplied by ``lambda_(l-1) / lambda_l`` and its biases (the layer's own
-    and any ``ModulatoryBias`` behind it, which becomes a constant injected
-    current) divided by ``lambda_l``, where ``lambda_l`` is the max or 99.9th
-    percentile of the ReLU's activations on ``calibration_data``, or a QCFS
-    activation's trained threshold (inputs are assumed in [0, 1]:
+    Each ReLU (or :class:`QCFS` activation) becomes an snntorch ``Leaky`` neuron
+    (``beta=1``: integrate and fire) with threshold 1 and reset by subtraction.
+    Layer ``l``'s weights are multiplied by ``lambda_(l-1) / lambda_l`` and its
+    biases (the layer's own and any ``ModulatoryBias`` behind it, which becomes a
+    constant injected current) divided by ``lambda_l``, where ``lambda_l`` is the
+    max or 99.9th percentile of the ReLU's activations on ``calibration_data``, or a
+    QCFS activation's trained threshold (inputs are assumed in [0, 1]:
     ``lambda_0 = 1``); ``nonzero`` picks the percentile over all or only the
-    positive activations (see :func:`activation_scales`).  Membranes start at ``initial_membrane`` times the
-    threshold: one half is QCFS's shift.  ``requires_grad`` is carried over
+    positive activations (see :func:`activation_scales`).  Membranes start at ``initial_membrane`` times
+    the threshold: one half is QCFS's shift.  ``requires_grad`` is carried over
     from each source parameter, so a network prepared for NT or TFT stays so.
 
     Example:
