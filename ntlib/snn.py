@@ -332,9 +332,10 @@ def convert(
     max or 99.9th percentile of the ReLU's activations on ``calibration_data``, or a
     QCFS activation's trained threshold (inputs are assumed in [0, 1]:
     ``lambda_0 = 1``); ``nonzero`` picks the percentile over all or only the
-    positive activations (see :func:`activation_scales`).  Membranes start at ``initial_membrane`` times
-    the threshold: one half is QCFS's shift.  ``requires_grad`` is carried over
-    from each source parameter, so a network prepared for NT or TFT stays so.
+    positive activations (see :func:`activation_scales`).  Membranes start at
+    ``initial_membrane`` times the threshold: one half is QCFS's shift.
+    ``requires_grad`` is carried over from each source parameter, so a network
+    prepared for NT or TFT stays so.
 
     Example:
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(),
