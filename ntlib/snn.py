@@ -69,15 +69,34 @@ def activation_scales(
     data: Dataset | torch.Tensor,
     norm: str = "p99.9",
     max_samples: int = 2048,
+    nonzero: bool = False,
 ) -> list[float]:
     """The normalisation scale of every ReLU: the max or 99.9th percentile (ch. 5).
 
     Activations are recorded on up to ``max_samples`` samples of ``data``
-    (training data: the test set never tunes the converter).  A :class:`QCFS`
-    activation's scale is its trained threshold ``lambda``, whatever ``norm``
-    says: its output never exceeds it.
+    (training data: the test set never tunes the converter).  The max is
+    Diehl et al.'s (2015) normalisation; the percentile is Rueckauer et al.'s
+    (2017).  ``nonzero=False`` takes the percentile over all activations, the
+    zeros of silent ReLUs included; ``nonzero=True`` over the positive ones
+    only, as Rueckauer et al.'s SNN toolbox does, which gives a larger scale
+    when most activations are zero (the max is the same either way).  A
+    :class:`QCFS` activation's scale is its trained threshold ``lambda``,
+    whatever ``norm`` says: its output never exceeds it.
+
+    Example:
+        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(),
+        ...                     nn.Linear(3, 2))
+        >>> x = torch.rand(64, 1, 2, 2)
+        >>> all_ = activation_scales(net, x)[0]
+        >>> all_ <= activation_scales(net, x, nonzero=True)[0]
+        True
     """
     _check_choice("norm", norm, NORMS)
+    if not isinstance(nonzero, bool):
+        raise TypeError(
+            f"nonzero must be True or False, got {nonzero!r}; True takes the "
+            "percentile over the positive activations only"
+        )
     modules = check_convertible(model)
     x = as_images(data, max_samples)
     scales = []
@@ -90,7 +109,11 @@ def activation_scales(
             scales.append(float(module.threshold.detach()))
         elif isinstance(module, nn.ReLU):
             flat = x.reshape(-1)
-            if norm == "max":
+            if nonzero:
+                flat = flat[flat > 0]
+            if flat.numel() == 0:  # a ReLU silent on every sample
+                scale = 0.0
+            elif norm == "max":
                 scale = float(flat.max())
             else:  # torch.quantile accepts at most 2**24 values: sort instead
                 ordered = flat.sort().values
@@ -297,19 +320,22 @@ def convert(
     initial_membrane: float = 0.5,
     spike_grad=None,
     max_samples: int = 2048,
+    nonzero: bool = False,
 ) -> SpikingNetwork:
     """Convert a trained ReLU or QCFS network into a spiking network (chapter 5).
 
-    Each ReLU (or :class:`QCFS` activation) becomes an snntorch ``Leaky`` neuron (``beta=1``: integrate and
-    fire) with threshold 1 and reset by subtraction.  Layer ``l``'s weights are
-    multiplied by ``lambda_(l-1) / lambda_l`` and its biases (the layer's own
-    and any ``ModulatoryBias`` behind it, which becomes a constant injected
-    current) divided by ``lambda_l``, where ``lambda_l`` is the max or 99.9th
-    percentile of the ReLU's activations on ``calibration_data``, or a QCFS
-    activation's trained threshold (inputs are assumed in [0, 1]:
-    ``lambda_0 = 1``).  Membranes start at ``initial_membrane`` times the
-    threshold: one half is QCFS's shift.  ``requires_grad`` is carried over
-    from each source parameter, so a network prepared for NT or TFT stays so.
+    Each ReLU (or :class:`QCFS` activation) becomes an snntorch ``Leaky`` neuron
+    (``beta=1``: integrate and fire) with threshold 1 and reset by subtraction.
+    Layer ``l``'s weights are multiplied by ``lambda_(l-1) / lambda_l`` and its
+    biases (the layer's own and any ``ModulatoryBias`` behind it, which becomes a
+    constant injected current) divided by ``lambda_l``, where ``lambda_l`` is the
+    max or 99.9th percentile of the ReLU's activations on ``calibration_data``, or a
+    QCFS activation's trained threshold (inputs are assumed in [0, 1]:
+    ``lambda_0 = 1``); ``nonzero`` picks the percentile over all or only the
+    positive activations (see :func:`activation_scales`).  Membranes start at
+    ``initial_membrane`` times the threshold: one half is QCFS's shift.
+    ``requires_grad`` is carried over from each source parameter, so a network
+    prepared for NT or TFT stays so.
 
     Example:
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(),
@@ -325,7 +351,9 @@ def convert(
     check_finite("initial_membrane", initial_membrane)
     check_int("max_samples", max_samples, minimum=1)
     modules = check_convertible(model)
-    scales = iter(activation_scales(model, calibration_data, norm, max_samples))
+    scales = iter(
+        activation_scales(model, calibration_data, norm, max_samples, nonzero)
+    )
     sample = as_images(calibration_data, 1)
     layers: list[nn.Module] = []
     scale_in = 1.0

@@ -66,6 +66,36 @@ def test_max_norm_scale_is_the_largest_activation():
     assert activation_scales(model, x, "p99.9")[0] < scales[0]
 
 
+def test_nonzero_percentile_ignores_the_zeros_of_silent_relus():
+    model = small_cnn()
+    x = images()
+    with torch.no_grad():
+        hidden = model[:2](x).reshape(-1)
+    positive = hidden[hidden > 0].sort().values
+    assert 0 < len(positive) < len(hidden)  # some ReLUs are silent
+    expected = float(positive[int(0.999 * (len(positive) - 1))])
+    scales = activation_scales(model, x, "p99.9", nonzero=True)
+    assert scales[0] == pytest.approx(expected, rel=1e-6)
+    assert scales[0] > activation_scales(model, x, "p99.9")[0]
+    # the max is the max, zeros or not
+    assert activation_scales(model, x, "max", nonzero=True) == pytest.approx(
+        activation_scales(model, x, "max")
+    )
+
+
+def test_convert_uses_the_nonzero_scales():
+    model = small_cnn()
+    x = images()
+    plain = convert(model, x, norm="p99.9")
+    positive = convert(model, x, norm="p99.9", nonzero=True)
+    ratio = activation_scales(model, x, "p99.9", nonzero=True)[0] / (
+        activation_scales(model, x, "p99.9")[0]
+    )
+    assert torch.allclose(plain.layers[0].weight, positive.layers[0].weight * ratio)
+    with pytest.raises(TypeError, match="nonzero must be True or False"):
+        activation_scales(model, x, nonzero="yes")
+
+
 def test_modulatory_bias_becomes_a_scaled_constant_current():
     model = small_cnn()
     bias = ModulatoryBias((4, 1, 1))
