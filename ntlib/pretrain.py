@@ -33,8 +33,12 @@ CACHE_VERSION = 1
 
 
 def default_cache_dir() -> Path:
-    """``$NTLIB_CACHE_DIR`` if set, else ``~/.cache/ntlib``."""
-    return Path(os.environ.get("NTLIB_CACHE_DIR", "~/.cache/ntlib")).expanduser()
+    """``$NTLIB_CACHE_DIR`` if set and not empty, else ``~/.cache/ntlib``.
+
+    An empty value counts as unset: it would otherwise put the cache in
+    whatever folder the process runs in.
+    """
+    return Path(os.environ.get("NTLIB_CACHE_DIR") or "~/.cache/ntlib").expanduser()
 
 
 class CacheDirError(ValueError):

@@ -153,3 +153,14 @@ def test_commands_check_the_cache_dir_first(command, tmp_path, monkeypatch, caps
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert err.startswith("error: cache directory /sys/x cannot be written")
+
+
+def test_an_empty_cache_variable_means_the_default_folder(monkeypatch):
+    from pathlib import Path
+
+    from ntlib.circuits.cache import circuit_cache_dir
+    from ntlib.pretrain import default_cache_dir
+
+    monkeypatch.setenv("NTLIB_CACHE_DIR", "")
+    assert default_cache_dir() == Path("~/.cache/ntlib").expanduser()
+    assert circuit_cache_dir() == Path("~/.cache/ntlib/circuits").expanduser()

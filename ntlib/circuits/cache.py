@@ -27,9 +27,10 @@ CACHE_VERSION = 1
 
 
 def circuit_cache_dir() -> Path:
-    """``$NTLIB_CACHE_DIR/circuits`` if set, else ``~/.cache/ntlib/circuits``."""
-    root = Path(os.environ.get("NTLIB_CACHE_DIR", "~/.cache/ntlib")).expanduser()
-    return root / "circuits"
+    """``$NTLIB_CACHE_DIR/circuits``, or ``~/.cache/ntlib/circuits`` (the models' folder)."""
+    from ntlib.pretrain import default_cache_dir
+
+    return default_cache_dir() / "circuits"
 
 
 def cache_key(kind: str, *parts: Any) -> str:
