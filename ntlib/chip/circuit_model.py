@@ -5,7 +5,9 @@ far beyond SPICE.  So each neuron becomes a discrete-time leaky
 integrate-and-fire model whose parameters are measured on chapter 7's SKY130
 circuit, at the chip's corner and temperature:
 
-* **one time step** ``STEP_S`` is one period of the 100 kHz input events;
+* **one time step** ``STEP_S`` is 20 µs: longer than the neuron's refractory
+  period (about 16 µs), so a spike's reset never swallows the next step's
+  input; chapters 8 and 9 drove the single neuron at 100 kHz, where it does;
 * **synaptic gain**: how far one input event of code +1 (or -1) moves the
   membrane, as a fraction of the firing threshold, against the synapse supply.
   Measured from the membrane's jump when a code +2 (-2) event arrives with the
@@ -52,7 +54,9 @@ from ntlib.circuits.neuron import (
 from ntlib.circuits.simulate import run_netlist
 from ntlib.circuits.sky130 import CORNERS, TEMPERATURE_RANGE_C
 
-STEP_S = 10e-6
+STEP_S = 20e-6
+#: Period of the single neuron's input events in chapters 7-9 (100 kHz).
+SINGLE_NEURON_PERIOD_S = 10e-6
 #: Synapse supplies at which the gain is measured (the documented range).
 SUPPLY_GRID_V: tuple[float, ...] = (0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 1.65, 1.8)
 #: Code of the measuring events (small enough never to reach the threshold).
@@ -61,7 +65,7 @@ GAIN_CODE = 2
 HOLD_V = 0.25
 #: Time after the first event's start at which its jump is read.
 _READ_AFTER_S = 1.5e-6
-_FIRST_EVENT_S = STEP_S / 2
+_FIRST_EVENT_S = SINGLE_NEURON_PERIOD_S / 2
 
 
 @dataclass(frozen=True)
@@ -97,10 +101,9 @@ class CircuitModel:
     bias_sink: tuple[tuple[float, ...], tuple[float, ...]]
     refractory_s: float = 0.0
 
-    @property
-    def refractory_steps(self) -> int:
-        """Whole time steps whose input a spike's reset swallows."""
-        return int(self.refractory_s // STEP_S)
+    def refractory_steps(self, step_s: float = STEP_S) -> int:
+        """Whole time steps of ``step_s`` whose input a spike's reset swallows."""
+        return int(self.refractory_s // step_s)
 
     def bias_rheobase(self, source_v: np.ndarray, sink_v: np.ndarray) -> np.ndarray:
         """Bias (rheobase units) that the bias domains at these supplies deliver."""
@@ -119,10 +122,9 @@ class CircuitModel:
         sink = np.interp(-b, self.bias_sink[1], self.bias_sink[0])
         return np.where(b > 0, source, 0.0), np.where(b < 0, sink, 0.0)
 
-    @property
-    def beta(self) -> float:
+    def beta(self, step_s: float = STEP_S) -> float:
         """Membrane decay per time step."""
-        return float(np.exp(-STEP_S / self.tau_s))
+        return float(np.exp(-step_s / self.tau_s))
 
     @property
     def bias_per_rheobase(self) -> float:
@@ -231,28 +233,34 @@ def circuit_model(corner: str = "tt", temp_c: float = 27.0) -> CircuitModel:
 
 
 def behavioural_rate_hz(
-    circuit: CircuitModel, supply_v: float, code: int, steps: int = 50
+    circuit: CircuitModel,
+    supply_v: float,
+    code: int,
+    steps: int = 50,
+    step_s: float = SINGLE_NEURON_PERIOD_S,
 ) -> float:
     """Firing rate of the behavioural neuron under one event per step (chapter 10).
 
     The behavioural twin of chapter 8's single-neuron transient: a synapse of
-    weight ``code`` receiving a spike every step (100 kHz).  Counted like
-    :func:`ntlib.circuits.measure.firing_rate_hz`: inverse mean interval.
+    weight ``code`` receiving a spike every ``step_s`` (100 kHz by default).
+    Counted like :func:`ntlib.circuits.measure.firing_rate_hz`: inverse mean
+    interval.
     """
     excite, inhibit = circuit.gains_at(supply_v)
     jump = code * (excite if code > 0 else inhibit)
+    beta, refractory = circuit.beta(step_s), circuit.refractory_steps(step_s)
     v, times, held = 0.0, [], 0
     for step in range(steps):
         if held:
             held -= 1
             continue
-        v = max(circuit.beta * v + jump, 0.0)
+        v = max(beta * v + jump, 0.0)
         if v >= 1.0:
             times.append(step)
-            v, held = 0.0, circuit.refractory_steps
+            v, held = 0.0, refractory
     if len(times) >= 2:
-        return (len(times) - 1) / ((times[-1] - times[0]) * STEP_S)
-    return len(times) / (steps * STEP_S)
+        return (len(times) - 1) / ((times[-1] - times[0]) * step_s)
+    return len(times) / (steps * step_s)
 
 
 def _model_of(condition: tuple[str, float]) -> CircuitModel:

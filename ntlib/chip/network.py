@@ -358,12 +358,12 @@ class Chip:
         ``record_inputs_of``: keep the spikes arriving at that layer, per step
         (``(T, B, inputs)``), to drive a SPICE run of it.
         """
-        beta = self.circuit.beta
+        beta = self.circuit.beta()
         layers = self.design.layers
         batch = x.shape[0]
         mem = [torch.full((batch, *la.out_shape), initial_membrane) for la in layers]
         held = [torch.zeros((batch, *la.out_shape)) for la in layers]
-        refractory = self.circuit.refractory_steps
+        refractory = self.circuit.refractory_steps()
         counts = [torch.zeros((batch, *la.out_shape)) for la in layers]
         fan = [_fan_by_code(la) for la in layers]
         events = [np.zeros((batch, 2 * MAX_CODE + 1)) for _ in layers]

@@ -10,8 +10,7 @@ membrane.  Every neuron is chapter 7's circuit (membrane, leak, comparator,
 reset) with its own NT bias domains.  The excitatory units and drivers
 share one supply; the inhibitory drivers have their own, so that each bank's
 gain can be set to the layer's (chapter 10's design).  The input spikes arrive one time step
-apart (``step_s``, chapter 9's 100 kHz) half a step in, like the single
-neuron's.
+apart (``STEP_S``, 20 µs) half a step in, like the single neuron's.
 
 Synapses at code 0 are left out of the netlist (their units are off; their
 leakage is below a picoampere).
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ntlib.chip.circuit_model import STEP_S
 from ntlib.circuits import netlist_sky130 as parts
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.characterize import model_key
@@ -44,8 +44,6 @@ from ntlib.circuits.sky130 import device_line, model_lines
 #: of 5e-3 instead of 1e-3 (a layer is a hundred times more devices; the
 #: benchmark checks that the spikes do not change).
 LAYER_OPTIONS_LINE = parts.OPTIONS_LINE.replace("reltol=1e-3", "reltol=5e-3")
-#: One time step of the chip: one period of chapter 9's 100 kHz event rate.
-STEP_S = 10e-6
 
 
 @dataclass(frozen=True)
