@@ -141,3 +141,25 @@ def test_resnet18_unit_count_leaves_out_the_shortcut_positions():
     # every layer output minus the shortcuts' 128x28x28 + 256x14x14 + 512x7x7
     assert sum(outputs) - 175_616 == 2_309_096
     assert nt_param_count(model, "unit", (3, 224, 224)) == 2_309_096
+
+
+def test_per_channel_nt_makes_the_updates_of_bitfit():
+    """Chapter 2: per-channel NT == training the existing biases (BitFit)."""
+    x = torch.rand(64, *SHAPE)
+    y = torch.arange(64) % 10
+    data = torch.utils.data.TensorDataset(x, y)
+    net = _net(4)
+    nt = prepare(net, "nt", "channel", SHAPE)
+    bitfit = prepare(net, "tft")
+    for name, p in bitfit.named_parameters():
+        p.requires_grad_(name.endswith("bias"))
+    fit(nt, data, epochs=3, lr=1e-2, batch_size=16, seed=0)
+    fit(bitfit, data, epochs=3, lr=1e-2, batch_size=16, seed=0)
+    folded = fold_modulatory_biases(nt)
+    moved = [
+        (a, b)
+        for (name, a), b in zip(folded.named_parameters(), bitfit.parameters())
+        if name.endswith("bias")
+    ]
+    assert moved and all(torch.allclose(a, b, atol=1e-5) for a, b in moved)
+    assert not torch.equal(moved[0][1], net[0].bias)  # the biases did move
