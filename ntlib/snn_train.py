@@ -233,7 +233,7 @@ def tune_spiking(
 def compare_spiking(
     source_model: nn.Sequential,
     task: TransferTask,
-    runs: Sequence[tuple[str, str]] = (
+    runs: Sequence[tuple[str, ...]] = (
         ("nt", "convert"),
         ("nt", "surrogate"),
         ("tft", "surrogate"),
@@ -241,18 +241,35 @@ def compare_spiking(
     seeds: Sequence[int] = (0, 1, 2),
     **options,
 ) -> list[dict[str, object]]:
-    """One row per (method, mode, seed): the table of chapter 6.
+    """One row per (method, mode[, granularity], seed): the table of chapter 6.
 
-    Keyword arguments go to :func:`tune_spiking`; ``epochs`` may be a dict
-    keyed by mode.
+    Each run is ``(method, mode)`` or ``(method, mode, granularity)``; a run
+    without its own granularity uses the ``granularity`` option.  Keyword
+    arguments go to :func:`tune_spiking`; ``epochs`` may be a dict keyed by
+    mode.
     """
     epochs = options.pop("epochs", 5)
+    default_granularity = options.pop("granularity", "channel")
     rows = []
-    for method, mode in runs:
+    for run_spec in runs:
+        if len(run_spec) not in (2, 3):
+            raise ValueError(
+                f"a run is (method, mode) or (method, mode, granularity), got "
+                f"{run_spec!r}"
+            )
+        method, mode = run_spec[0], run_spec[1]
+        granularity = run_spec[2] if len(run_spec) == 3 else default_granularity
         for seed in seeds:
             n = epochs[mode] if isinstance(epochs, dict) else epochs
             run = tune_spiking(
-                source_model, task, method, mode, epochs=n, seed=seed, **options
+                source_model,
+                task,
+                method,
+                mode,
+                epochs=n,
+                seed=seed,
+                granularity=granularity,
+                **options,
             )
             rows.append({"task": task.task, **run.as_dict()})
     return rows

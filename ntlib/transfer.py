@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ntlib.checks import check_finite, check_int, check_seed
-from ntlib.data import TransferTask, check_name
+from ntlib.data import TransferTask, check_name, load_task
 from ntlib.lean import lean_copy
 from ntlib.models import DEFAULT_WIDTH
 from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
@@ -223,3 +223,28 @@ def gain_comparison(
             )
             rows.append({"config": method, **{k: row[k] for k in _COMPARISON_KEYS}})
     return rows
+
+def seeded_source(
+    dataset: str,
+    task: str,
+    seed: int,
+    width: int = DEFAULT_WIDTH,
+    epochs: int = DEFAULT_PRETRAIN_EPOCHS,
+    cache_dir: str | Path | None = None,
+    data_dir: str | Path | None = None,
+) -> tuple[TransferTask, nn.Sequential]:
+    """A target task and its pretrained source network, both drawn from ``seed``.
+
+    The error bars of chapters 2 and 6: ``seed`` draws the task's random
+    changes (the ``noise`` task's noise), the source network's initial weights
+    and its pretraining batch order; passing the same ``seed`` to :func:`tune`
+    also draws the tuning batch order.  The train/test split stays fixed
+    (:data:`ntlib.data.SPLIT_SEED`), so every seed is scored on the same test
+    images.
+    """
+    check_seed("seed", seed)
+    target = load_task(dataset, task, data_dir, seed=seed)
+    source = pretrained_source_model(
+        target, width=width, epochs=epochs, seed=seed, cache_dir=cache_dir
+    )
+    return target, source

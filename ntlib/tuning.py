@@ -228,6 +228,26 @@ def pretrained_params(model: nn.Module) -> int:
     )
 
 
+def _shortcut_layers(model: nn.Module) -> set[int]:
+    """Ids of the layers inside residual shortcuts (``downsample`` submodules)."""
+    inside: set[int] = set()
+    for module in model.modules():
+        shortcut = getattr(module, "downsample", None)
+        if isinstance(shortcut, nn.Module):
+            inside.update(id(m) for m in shortcut.modules())
+    return inside
+
+
+def _neuron_layers(model: nn.Module) -> list[nn.Module]:
+    """The Conv2d/Linear layers whose outputs are neurons of their own."""
+    shortcut = _shortcut_layers(model)
+    return [
+        m
+        for m in model.modules()
+        if isinstance(m, nn.Conv2d | nn.Linear) and id(m) not in shortcut
+    ]
+
+
 def nt_param_count(
     model: nn.Module,
     granularity: str = "channel",
@@ -238,9 +258,12 @@ def nt_param_count(
     Counts every ``Conv2d`` and ``Linear`` anywhere in ``model`` (not only a
     Sequential), per output channel or, with ``granularity="unit"``, per
     output position (this needs ``input_shape`` and runs one forward pass).
+    It counts neurons, not layer outputs: a residual block's shortcut
+    projection (a ResNet's ``downsample``) adds into the same post-addition
+    neurons as the block's last convolution, so it adds none of its own.
     """
     _check("granularity", granularity, GRANULARITIES)
-    layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    layers = _neuron_layers(model)
     if granularity == "channel":
         return sum(
             m.out_channels if isinstance(m, nn.Conv2d) else m.out_features

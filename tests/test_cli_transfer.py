@@ -73,3 +73,11 @@ def test_cuda_without_a_gpu_is_a_one_line_error(capsys):
         pytest.skip("a CUDA device is present")
     assert main(["transfer", "--device", "cuda"]) == 2
     assert "--device cpu" in capsys.readouterr().err
+
+
+def test_transfer_offers_the_blur_task(tmp_path, capsys):
+    args = ["transfer", "--task", "blur", "--method", "linear", "--width", "2"]
+    args += ["--epochs", "1", "--pretrain-epochs", "1", "--cache-dir", str(tmp_path)]
+    assert main([*args, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["task"] == "blur" and result["trainable_params"] == 8 * 10 + 10

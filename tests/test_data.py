@@ -13,6 +13,7 @@ from ntlib.data import (
     TASKS,
     apply_change,
     check_classes,
+    gaussian_blur,
     load_task,
     make_task,
     validation_split,
@@ -88,8 +89,8 @@ def test_bad_classes(source, target, message):
 def test_unknown_names_list_the_valid_ones():
     with pytest.raises(ValueError, match="valid names are: digits, mnist"):
         load_task("imagenet", "noise")
-    with pytest.raises(ValueError, match="class-split, noise, invert, rotate"):
-        load_task("digits", "blur")
+    with pytest.raises(ValueError, match="class-split, noise, invert, rotate, blur"):
+        load_task("digits", "sharpen")
     assert "digits" in DATASETS and "rotate" in TASKS
 
 
@@ -171,3 +172,29 @@ def test_validation_task_drops_the_originals_of_validation_images_from_source():
     sources = [v.numpy().tobytes() for v in held.source_train.tensors[0]]
     assert not any(row in originals for row in sources)
     assert held.source_test is task.source_test
+
+
+def test_blur_spreads_a_point_and_keeps_its_mass():
+    img = np.zeros((1, 1, 8, 8), dtype=np.float32)
+    img[0, 0, 3, 4] = 1.0
+    blurred = apply_change(img, "blur")[0, 0]
+    assert blurred.shape == (8, 8) and blurred.dtype == np.float32
+    assert 0.1 < blurred[3, 4] < 0.25  # sigma of one pixel on 8x8 images
+    assert blurred[3, 4] == blurred.max()
+    assert blurred[3, 3] == pytest.approx(blurred[3, 5])  # symmetric
+    assert blurred.sum() == pytest.approx(1.0, abs=0.02)  # reflected border
+    flat = np.full((2, 1, 8, 8), 0.4, dtype=np.float32)
+    np.testing.assert_allclose(apply_change(flat, "blur"), flat, atol=1e-6)
+
+
+def test_blur_is_a_target_task_whose_images_differ_from_the_source():
+    task = load_task("digits", "blur")
+    x_src, y_src = task.source_train.tensors
+    x_tgt, y_tgt = task.target_train.tensors
+    assert torch.equal(y_src, y_tgt) and x_src.shape == x_tgt.shape
+    assert float((x_src - x_tgt).abs().mean()) > 0.05
+
+
+def test_gaussian_blur_rejects_a_non_positive_sigma():
+    with pytest.raises(ValueError, match="sigma must be a positive"):
+        gaussian_blur(np.zeros((1, 1, 8, 8), dtype=np.float32), 0.0)

@@ -23,7 +23,9 @@ def glued(notebook: str) -> dict[str, object]:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            if name and "application/papermill.record/text/plain" in data:
+            if "application/papermill.record/text/markdown" in data:
+                values[name] = "".join(data["application/papermill.record/text/markdown"])
+            elif name and "application/papermill.record/text/plain" in data:
                 text = data["application/papermill.record/text/plain"]
                 values[name] = ast.literal_eval("".join(text))
     return values

@@ -239,3 +239,27 @@ def test_snn_transfer_command_and_bad_input(tmp_path, capsys):
     assert result["trainable_params"] == 2 + 4 + 8 + 10
     assert main(["convert", "--timesteps", "0"]) == 2
     assert "positive integers" in capsys.readouterr().err
+
+
+def test_compare_spiking_takes_a_granularity_per_run():
+    from ntlib.data import load_task
+    from ntlib.models import build_cnn
+    from ntlib.snn_train import compare_spiking
+
+    task = load_task("digits", "noise")
+    torch.manual_seed(0)
+    source = build_cnn(task.input_shape, 10, width=2)
+    rows = compare_spiking(
+        source,
+        task,
+        runs=[("nt", "surrogate", "channel"), ("nt", "surrogate", "unit")],
+        seeds=[0],
+        timesteps=2,
+        epochs=0,
+        granularity="channel",
+    )
+    assert [r["granularity"] for r in rows] == ["channel", "unit"]
+    assert rows[0]["trainable_params"] == 2 + 4 + 8 + 10
+    assert rows[1]["trainable_params"] == 2 * 64 + 4 * 64 + 8 + 10
+    with pytest.raises(ValueError, match="a run is"):
+        compare_spiking(source, task, runs=[("nt",)], seeds=[0], epochs=0)

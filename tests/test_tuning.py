@@ -109,3 +109,57 @@ def test_bad_names():
 def test_mean_std():
     assert mean_std([1.0, 2.0, 3.0]) == (2.0, 1.0)
     assert mean_std([0.5]) == (0.5, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("arch", "channel", "shortcut_channels"),
+    [("resnet18", 4_904, 896), ("resnet50", 23_720, 3_840)],
+)
+def test_resnet_shortcuts_add_into_existing_neurons(arch, channel, shortcut_channels):
+    from ntlib.models import torchvision_model
+
+    model = torchvision_model(arch)
+    layers = [m for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    outputs = sum(
+        m.out_channels if isinstance(m, nn.Conv2d) else m.out_features for m in layers
+    )
+    assert nt_param_count(model, "channel") == channel
+    assert outputs - channel == shortcut_channels
+
+
+def test_resnet18_unit_count_leaves_out_the_shortcut_positions():
+    from ntlib.models import torchvision_model
+
+    model = torchvision_model("resnet18")
+    outputs: list[int] = []
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d | nn.Linear):
+            m.register_forward_hook(lambda _m, _i, out: outputs.append(out[0].numel()))
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, 3, 224, 224))
+    # every layer output minus the shortcuts' 128x28x28 + 256x14x14 + 512x7x7
+    assert sum(outputs) - 175_616 == 2_309_096
+    assert nt_param_count(model, "unit", (3, 224, 224)) == 2_309_096
+
+
+def test_per_channel_nt_makes_the_updates_of_bitfit():
+    """Chapter 2: per-channel NT == training the existing biases (BitFit)."""
+    x = torch.rand(64, *SHAPE)
+    y = torch.arange(64) % 10
+    data = torch.utils.data.TensorDataset(x, y)
+    net = _net(4)
+    nt = prepare(net, "nt", "channel", SHAPE)
+    bitfit = prepare(net, "tft")
+    for name, p in bitfit.named_parameters():
+        p.requires_grad_(name.endswith("bias"))
+    fit(nt, data, epochs=3, lr=1e-2, batch_size=16, seed=0)
+    fit(bitfit, data, epochs=3, lr=1e-2, batch_size=16, seed=0)
+    folded = fold_modulatory_biases(nt)
+    moved = [
+        (a, b)
+        for (name, a), b in zip(folded.named_parameters(), bitfit.parameters())
+        if name.endswith("bias")
+    ]
+    assert moved and all(torch.allclose(a, b, atol=1e-5) for a, b in moved)
+    assert not torch.equal(moved[0][1], net[0].bias)  # the biases did move
