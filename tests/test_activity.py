@@ -14,13 +14,7 @@ from ntlib.snn import convert, evaluate_snn
 T = 8
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Small networks run fastest on one thread, and never fight for the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _hand_network() -> tuple[nn.Sequential, TensorDataset]:

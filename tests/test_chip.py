@@ -17,13 +17,7 @@ from ntlib.cli import main
 from ntlib.quantise import quantise_layers
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # tiny matrices: torch's thread pool only costs time (and more on a busy machine)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def model(
