@@ -143,9 +143,12 @@ class CircuitModel:
             float(np.interp(supply_v, self.supply_v, self.inhibit_gain)),
         )
 
-    def supply_for_gain(self, gain: float) -> float:
-        """The synapse supply whose excitatory gain is ``gain`` (clipped to the range)."""
-        gains = np.asarray(self.excite_gain)
+    def supply_for_gain(self, gain: float, bank: str = "excite") -> float:
+        """The supply whose ``bank`` (``excite``/``inhibit``) gain is ``gain``.
+
+        A gain beyond the curve is clipped to its ends.
+        """
+        gains = np.asarray(self.excite_gain if bank == "excite" else self.inhibit_gain)
         return float(np.interp(np.clip(gain, gains[0], gains[-1]), gains, self.supply_v))
 
 
@@ -178,8 +181,8 @@ def _measure_gains(corner: str, temp_c: float, threshold_v: float) -> dict:
     return {"excite": excite, "inhibit": inhibit}
 
 
-def _measure_sigma(corner: str, temp_c: float) -> dict[str, float]:
-    del corner, temp_c  # the spread is measured at tt, 27 C (relative spread)
+def _measure_sigma() -> dict[str, float]:
+    # the relative spread, measured once at tt and 27 C for every condition
     out = {}
     for kind, supply in (("excite", 1.2), ("inhibit", 1.2), ("bias", 1.2),
                          ("bias_sink", 0.6)):
@@ -207,7 +210,7 @@ def circuit_model(corner: str = "tt", temp_c: float = 27.0) -> CircuitModel:
     key = cache_key("chip-gains", netlists, threshold_v, model_key("sky130", corner))
     gains = cached_json(key, lambda: _measure_gains(corner, temp_c, threshold_v))
     sigma_key = cache_key("chip-sigma", model_key("sky130", "tt"))
-    sigma = cached_json(sigma_key, lambda: _measure_sigma(corner, temp_c))
+    sigma = cached_json(sigma_key, _measure_sigma)
     refractory_key = cache_key("chip-refractory", model_key("sky130", "tt"))
     refractory = cached_json(
         refractory_key, lambda: float(fit_circuit(process="sky130").refractory_s)

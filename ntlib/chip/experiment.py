@@ -61,13 +61,18 @@ class ChipSetup:
 
     @property
     def train_set(self):
-        return self.task.source_train if self.task_name == "source" else (
-            self.task.target_train)
+        return task_sets(self.task, self.task_name)[0]
 
     @property
     def test_set(self):
-        return self.task.source_test if self.task_name == "source" else (
-            self.task.target_test)
+        return task_sets(self.task, self.task_name)[1]
+
+
+def task_sets(task: TransferTask, task_name: str):
+    """``(train, test)`` data sets of a chip task: the source side for ``source``."""
+    if task_name == "source":
+        return task.source_train, task.source_test
+    return task.target_train, task.target_test
 
 
 def chip_setup(
@@ -94,12 +99,11 @@ def chip_setup(
     scales = network_scales(source_q, x_source)
     design = design_chip(quantised, scales, circuit_model("tt", 27.0),
                          task.input_shape)
-    setup = ChipSetup(task_name, task, source, tuned, quantised, design,
-                      (torch.zeros(0), torch.zeros(0)), (torch.zeros(0),) * 2)
-    x_train, y_train = _tensors(setup.train_set)
-    setup.test = _tensors(setup.test_set)
-    setup.calibration = (x_train[:CALIBRATION_IMAGES], y_train[:CALIBRATION_IMAGES])
-    return setup
+    train_set, test_set = task_sets(task, task_name)
+    x_train, y_train = _tensors(train_set)
+    test = _tensors(test_set)
+    return ChipSetup(task_name, task, source, tuned, quantised, design, test,
+                     (x_train[:CALIBRATION_IMAGES], y_train[:CALIBRATION_IMAGES]))
 
 
 def _one_chip(item) -> dict[str, float]:
@@ -145,6 +149,15 @@ def reference_accuracies(setup: ChipSetup) -> dict[str, float]:
     return out
 
 
+def check_spice_level(chips: int, corner: str, temp_c: float) -> None:
+    """The SPICE level simulates the nominal chip only: a ValueError otherwise."""
+    if corner != "tt" or temp_c != 27.0 or chips != 1:
+        raise ValueError(
+            "--level spice simulates the output layer of the nominal chip at tt and "
+            "27 C: use --chips 1 --corner tt --temp-c 27"
+        )
+
+
 def chip_experiment(
     task_name: str = "noise",
     level: str = "behavioural",
@@ -183,11 +196,7 @@ def chip_experiment(
     result["energy_per_inference_j"] = chip_energy_j(
         setup.design, run, figures, TIMESTEPS)["total"]
     if level == "spice":
-        if corner != "tt" or temp_c != 27.0 or chips != 1:
-            raise ValueError(
-                "--level spice simulates the output layer of the nominal chip at "
-                "tt and 27 C: use --chips 1 --corner tt --temp-c 27"
-            )
+        check_spice_level(chips, corner, temp_c)
         check = spice_versus_behaviour(setup.design, setup.test[0], TIMESTEPS,
                                        EVAL_SEED, processes)
         acc = float(np.mean(check["spice_predictions"] == setup.test[1].numpy()))

@@ -216,8 +216,8 @@ def design_chip(
             conv=conv,
             out_shape=tuple(x.shape[1:]),
             gain=float(gain),
-            excite_supply_v=_supply(circuit.excite_gain, circuit.supply_v, gain),
-            inhibit_supply_v=_supply(circuit.inhibit_gain, circuit.supply_v, gain),
+            excite_supply_v=circuit.supply_for_gain(gain, "excite"),
+            inhibit_supply_v=circuit.supply_for_gain(gain, "inhibit"),
             bias_source_v=_dac(source_v),
             bias_sink_v=_dac(sink_v),
             neuron_gain=neuron_gain,
@@ -243,11 +243,6 @@ def _realisable_gain(
         )
     full = factor.expand(*out_shape) if factor.dim() == len(out_shape) else factor
     return np.clip(full.flatten().numpy(), lowest / layer_gain, highest / layer_gain)
-
-
-def _supply(gains, supplies, target: float) -> float:
-    gains = np.asarray(gains)
-    return float(np.interp(np.clip(target, gains[0], gains[-1]), gains, supplies))
 
 
 @dataclass
@@ -312,9 +307,11 @@ class Chip:
                 w = w * (1 + draw * spread)
             self.weights.append(w)
             trim = trims[index] if trims is not None else 0.0
-            designed = self.circuit.bias_rheobase(layer.bias_source_v, layer.bias_sink_v)
-            if trims is not None:
-                designed = self._retrim(layer, designed, trim)
+            if trims is None:
+                designed = self.circuit.bias_rheobase(
+                    layer.bias_source_v, layer.bias_sink_v)
+            else:
+                designed = self._retrim(layer, trim)
             if rng is not None:
                 kind = np.where(designed > 0, sigma["bias"], sigma["bias_sink"])
                 designed = designed * (1 + kind * rng.standard_normal(designed.shape))
@@ -323,7 +320,7 @@ class Chip:
                 (designed * self.circuit.bias_per_rheobase).astype(np.float32)
             ).view(layer.out_shape))
 
-    def _retrim(self, layer: ChipLayer, designed: np.ndarray, trim) -> np.ndarray:
+    def _retrim(self, layer: ChipLayer, trim) -> np.ndarray:
         # The trimmed bias is set on the design's supplies like any bias.
         circuit = self.design.circuit
         wanted = circuit.bias_rheobase(layer.bias_source_v, layer.bias_sink_v) + trim

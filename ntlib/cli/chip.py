@@ -27,7 +27,7 @@ from ntlib.circuits.sky130 import CORNERS, TEMPERATURE_RANGE_C
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntlib.chip.experiment import chip_experiment
+    from ntlib.chip.experiment import check_spice_level, chip_experiment
     from ntlib.system import require_ngspice
 
     low, high = TEMPERATURE_RANGE_C
@@ -37,13 +37,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--chips must be 0 (nominal only) or more; got {args.chips}")
     if args.digits is not None and args.digits < 1:
         raise ValueError(f"--digits must be at least 1; got {args.digits}")
-    if args.level == "spice" and (
-        args.corner != "tt" or args.temp_c != 27.0 or args.chips != 1
-    ):
-        raise ValueError(
-            "--level spice simulates the output layer of the nominal chip at tt and "
-            "27 C: use --chips 1 --corner tt --temp-c 27"
-        )
+    if args.level == "spice":
+        check_spice_level(args.chips, args.corner, args.temp_c)
     jobs = capped_jobs(args.jobs, max(args.chips, args.digits or 1))
     check_data_dir(args.dataset, args.data_dir, False)
     check_cache_dir(args.cache_dir)
