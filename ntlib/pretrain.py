@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
@@ -21,6 +22,7 @@ from torch import nn
 from ntlib.checks import check_int, check_seed
 from ntlib.data import TransferTask
 from ntlib.models import DEFAULT_WIDTH, build_cnn
+from ntlib.parallel import map_processes
 from ntlib.qcfs import calibrate_thresholds, check_activation
 from ntlib.train import fit
 
@@ -200,3 +202,40 @@ def pretrained_source_model(
     save_atomically(model.state_dict(), path)
     logger.info("saved pretrained source model to %s", path)
     return model.eval()
+
+
+#: One source network: (task, width, epochs, seed), as :func:`pretrained_source_model`
+#: takes them.
+SourceSpec = tuple[TransferTask, int, int, int]
+
+
+def _pretrain(item: tuple[SourceSpec, str | Path | None]) -> None:
+    (task, width, epochs, seed), cache_dir = item
+    pretrained_source_model(task, width, epochs, seed, cache_dir)
+
+
+def pretrained_sources(
+    specs: Iterable[SourceSpec],
+    processes: int = 1,
+    cache_dir: str | Path | None = None,
+) -> list[nn.Sequential]:
+    """:func:`pretrained_source_model` for each ``(task, width, epochs, seed)``.
+
+    Each network missing from the cache is pretrained once, even when several
+    tasks share it (noise, rotate, blur and invert all start from the clean
+    digits), in ``processes`` worker processes (:mod:`ntlib.parallel`); the
+    widest first, as they take longest.  Each is seeded by its own ``seed``,
+    so the networks are the same for any ``processes``.
+    """
+    specs = list(specs)
+    missing: dict[Path, SourceSpec] = {}
+    for task, width, epochs, seed in specs:
+        path = cache_path(task, width, epochs, seed, cache_dir)
+        if not path.is_file():
+            missing.setdefault(path, (task, width, epochs, seed))
+    order = sorted(missing.values(), key=lambda spec: -spec[1])
+    map_processes(_pretrain, [(spec, cache_dir) for spec in order], processes)
+    return [
+        pretrained_source_model(task, width, epochs, seed, cache_dir)
+        for task, width, epochs, seed in specs
+    ]

@@ -84,7 +84,7 @@ def explorer_grid(
         ``power_w_by_domain``.
     """
     from ntlib.circuits.neuron import NeuronParams
-    from ntlib.circuits.simulate import map_processes
+    from ntlib.parallel import map_processes
 
     params = [
         NeuronParams(

@@ -6,6 +6,7 @@ Joins :mod:`ntlib.data`, :mod:`ntlib.models`, :mod:`ntlib.tuning` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -15,7 +16,11 @@ from ntlib.checks import check_finite, check_int, check_seed
 from ntlib.data import TransferTask, check_name, load_task
 from ntlib.lean import lean_copy
 from ntlib.models import DEFAULT_WIDTH
-from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, pretrained_source_model
+from ntlib.pretrain import (
+    DEFAULT_PRETRAIN_EPOCHS,
+    pretrained_source_model,
+    pretrained_sources,
+)
 from ntlib.train import DEFAULT_BATCH_SIZE, DEFAULT_LR, evaluate, fit
 from ntlib.tuning import (
     GRANULARITIES,
@@ -224,6 +229,7 @@ def gain_comparison(
             rows.append({"config": method, **{k: row[k] for k in _COMPARISON_KEYS}})
     return rows
 
+
 def seeded_source(
     dataset: str,
     task: str,
@@ -248,3 +254,37 @@ def seeded_source(
         target, width=width, epochs=epochs, seed=seed, cache_dir=cache_dir
     )
     return target, source
+
+
+def seeded_sources(
+    dataset: str,
+    tasks: Sequence[str],
+    seeds: Sequence[int],
+    width: int = DEFAULT_WIDTH,
+    epochs: int = DEFAULT_PRETRAIN_EPOCHS,
+    processes: int = 1,
+    cache_dir: str | Path | None = None,
+    data_dir: str | Path | None = None,
+) -> dict[tuple[str, int], tuple[TransferTask, nn.Sequential]]:
+    """:func:`seeded_source` for every task and seed, keyed by ``(task, seed)``.
+
+    The networks missing from the cache are pretrained in ``processes``
+    worker processes, each once (:func:`ntlib.pretrain.pretrained_sources`).
+    """
+    for seed in seeds:
+        check_seed("seed", seed)
+    targets = {
+        (task, seed): load_task(dataset, task, data_dir, seed=seed)
+        for task in tasks
+        for seed in seeds
+    }
+    sources = pretrained_sources(
+        [(target, width, epochs, seed) for (_, seed), target in targets.items()],
+        processes,
+        cache_dir,
+    )
+    return {
+        key: (target, source)
+        for (key, target), source in zip(targets.items(), sources, strict=True)
+    }
+

@@ -116,7 +116,7 @@ def test_nominal_chip_matches_a_hand_simulated_neuron(refractory_s):
     circuit = model(refractory_s=refractory_s)
     design = design_chip(source, [1.0], circuit, (1, 1, 1))
     chip = Chip(design)
-    run = chip.run(torch.ones(1, 1, 1, 1), timesteps=10)
+    run = chip.run(torch.ones(1, 1, 1, 1), timesteps=10, count_events=True)
     # code 7 at gain 0.1 per code step: 0.7 threshold per step, leak beta;
     # a spike's reset swallows the next step's input when refractory > 1 step
     v, spikes, held = 0.0, 0, 0
@@ -152,7 +152,7 @@ def test_calibration_recovers_a_chip_whose_gain_is_off_and_never_hurts():
 def test_chip_energy_adds_events_spikes_and_static_parts():
     source = net()
     design = design_chip(source, network_scales(source, data()), model(), (1, 4, 4))
-    run = Chip(design).run(data(8), 16)
+    run = Chip(design).run(data(8), 16, count_events=True)
     codes = range(-7, 8)
     figures = EnergyFigures(
         process="sky130", corner="tt", temp_c=27.0, supply_v=1.2,
@@ -166,6 +166,8 @@ def test_chip_energy_adds_events_spikes_and_static_parts():
     assert parts["spikes"] == pytest.approx(spikes * 1e-11)
     assert parts["total"] == pytest.approx(sum(v for k, v in parts.items() if k != "total"))
     assert parts["events"] > 0
+    with pytest.raises(ValueError, match="count_events=True"):
+        chip_energy_j(design, Chip(design).run(data(8), 16), figures, 16)
 
 
 def test_circuit_model_refuses_an_unknown_corner():

@@ -53,6 +53,7 @@ from ntlib.circuits.neuron import (
 )
 from ntlib.circuits.simulate import run_netlist
 from ntlib.circuits.sky130 import CORNERS, TEMPERATURE_RANGE_C
+from ntlib.parallel import map_processes
 
 STEP_S = 20e-6
 #: Period of the single neuron's input events in chapters 7-9 (100 kHz).
@@ -165,17 +166,17 @@ def _jump_netlists(corner: str, temp_c: float, supply_v: float) -> list[str]:
     return netlists
 
 
-def _membrane_at(netlist: str, t_s: float) -> float:
+def _membrane_at_read(netlist: str) -> float:
     vectors = run_netlist(netlist, describe="event jump")
-    return float(np.interp(t_s, vectors["time"], vectors["mem"]))
+    return float(np.interp(_FIRST_EVENT_S + _READ_AFTER_S, vectors["time"],
+                           vectors["mem"]))
 
 
-def _measure_gains(corner: str, temp_c: float, threshold_v: float) -> dict:
-    read_s = _FIRST_EVENT_S + _READ_AFTER_S
+def _measure_gains(netlists: list[str], threshold_v: float, processes: int) -> dict:
+    # three netlists per supply: code +GAIN_CODE, -GAIN_CODE and 0
+    membranes = map_processes(_membrane_at_read, netlists, processes)
     excite, inhibit = [], []
-    for supply in SUPPLY_GRID_V:
-        up, down, rest = (_membrane_at(n, read_s)
-                          for n in _jump_netlists(corner, temp_c, supply))
+    for up, down, rest in zip(*[iter(membranes)] * 3, strict=True):
         excite.append((up - rest) / GAIN_CODE / threshold_v)
         inhibit.append((rest - down) / GAIN_CODE / threshold_v)
     return {"excite": excite, "inhibit": inhibit}
@@ -191,12 +192,15 @@ def _measure_sigma() -> dict[str, float]:
     return out
 
 
-def circuit_model(corner: str = "tt", temp_c: float = 27.0) -> CircuitModel:
+def circuit_model(
+    corner: str = "tt", temp_c: float = 27.0, processes: int = 1
+) -> CircuitModel:
     """Measure (or read from the disk cache) the behavioural model (chapter 10).
 
-    About 30 short SPICE runs per corner and temperature, a few seconds each;
-    cached under ``$NTLIB_CACHE_DIR/circuits`` keyed by every netlist and the
-    model files' identity.
+    About 30 short SPICE runs per corner and temperature, a few seconds each
+    (the 24 gain runs in ``processes`` worker processes); cached under
+    ``$NTLIB_CACHE_DIR/circuits`` keyed by every netlist and the model files'
+    identity.
     """
     if corner not in CORNERS:
         raise ValueError(f"corner must be one of {', '.join(CORNERS)}; got {corner!r}")
@@ -208,7 +212,7 @@ def circuit_model(corner: str = "tt", temp_c: float = 27.0) -> CircuitModel:
     threshold_v = rheobase * LEAK_RESISTANCE_OHM
     netlists = [n for v in SUPPLY_GRID_V for n in _jump_netlists(corner, temp_c, v)]
     key = cache_key("chip-gains", netlists, threshold_v, model_key("sky130", corner))
-    gains = cached_json(key, lambda: _measure_gains(corner, temp_c, threshold_v))
+    gains = cached_json(key, lambda: _measure_gains(netlists, threshold_v, processes))
     sigma_key = cache_key("chip-sigma", model_key("sky130", "tt"))
     sigma = cached_json(sigma_key, _measure_sigma)
     refractory_key = cache_key("chip-refractory", model_key("sky130", "tt"))
@@ -274,7 +278,5 @@ def circuit_models(
     conditions: list[tuple[str, float]], processes: int = 1
 ) -> dict[tuple[str, float], CircuitModel]:
     """:func:`circuit_model` for several ``(corner, temp_c)``, in worker processes."""
-    from ntlib.circuits.simulate import map_processes
-
     models = map_processes(_model_of, list(conditions), processes)
     return dict(zip(conditions, models, strict=True))

@@ -31,6 +31,10 @@ def chip_energy_j(
 
     ``held_rheobase``: the biases the chip holds (default: the design's).
     """
+    if not run.events_by_code:
+        raise ValueError(
+            "the chip run has no event counts; run the chip with count_events=True"
+        )
     nominal = figures.supply_v
     events_j = 0.0
     for layer, events in zip(design.layers, run.events_by_code, strict=True):

@@ -23,7 +23,7 @@ from ntlib.chip.circuit_model import circuit_model
 from ntlib.chip.energy import chip_energy_j
 from ntlib.chip.network import Chip, ChipDesign, design_chip, network_scales
 from ntlib.circuits.energy_figures import energy_figures
-from ntlib.circuits.simulate import map_processes
+from ntlib.parallel import map_processes
 from ntlib.data import TASKS, TransferTask, check_name, load_task
 from ntlib.pretrain import pretrained_source_model
 from ntlib.quantise import quantised_model
@@ -189,7 +189,7 @@ def chip_experiment(
     circuit = circuit_model(corner, temp_c)
     nominal = Chip(setup.design, circuit)
     run = nominal.run(setup.test[0], TIMESTEPS,
-                      torch.Generator().manual_seed(EVAL_SEED))
+                      torch.Generator().manual_seed(EVAL_SEED), count_events=True)
     result["chip_nominal_test_acc"] = float(
         (run.predictions == setup.test[1]).float().mean())
     figures = energy_figures("sky130", corner, temp_c, 1.2)

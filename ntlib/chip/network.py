@@ -251,7 +251,8 @@ class ChipRun:
 
     predictions: torch.Tensor
     counts: list[torch.Tensor]
-    events_by_code: list[np.ndarray]  # per layer, events per image, codes -7..+7
+    #: per layer, events per image at codes -7..+7 (empty unless counted)
+    events_by_code: list[np.ndarray]
     inputs: list[torch.Tensor] = field(default_factory=list)
 
 
@@ -349,11 +350,14 @@ class Chip:
         generator: torch.Generator | None = None,
         initial_membrane: float = 0.0,
         record_inputs_of: int | None = None,
+        count_events: bool = False,
     ) -> ChipRun:
         """Simulate the chip on images ``x`` (pixels in [0, 1] as Poisson spikes).
 
         ``record_inputs_of``: keep the spikes arriving at that layer, per step
-        (``(T, B, inputs)``), to drive a SPICE run of it.
+        (``(T, B, inputs)``), to drive a SPICE run of it.  ``count_events``:
+        count the synaptic events by code, for :func:`ntlib.chip.energy.chip_energy_j`
+        (it costs about a third of the run, so accuracy runs skip it).
         """
         beta = self.circuit.beta()
         layers = self.design.layers
@@ -377,7 +381,8 @@ class Chip:
                     continue
                 if index == record_inputs_of:
                     inputs.append(h.flatten(1).clone())
-                events[index] += _events(op, h, fan[index])
+                if count_events:
+                    events[index] += _events(op, h, fan[index])
                 v = beta * mem[index] + self._current(index, op, h) + self.bias[index]
                 v = torch.where(held[index] > 0, 0.0, v.clamp(min=0.0))
                 spikes = (v >= 1.0).to(torch.float32)
@@ -387,8 +392,8 @@ class Chip:
                 h = spikes
                 index += 1
         score = counts[-1] + mem[-1].clamp(max=0.999)
-        return ChipRun(score.argmax(1), counts, [e.mean(0) for e in events],
-                       inputs)
+        return ChipRun(score.argmax(1), counts,
+                       [e.mean(0) for e in events] if count_events else [], inputs)
 
     @torch.no_grad()
     def accuracy(self, x, y, timesteps: int = 32, seed: int = 0,

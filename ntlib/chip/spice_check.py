@@ -15,7 +15,7 @@ import torch
 
 from ntlib.chip.network import Chip, ChipDesign
 from ntlib.chip.spice_layer import LayerCircuit, simulate_layer
-from ntlib.circuits.simulate import map_processes
+from ntlib.parallel import map_processes
 
 
 def output_layer_circuit(design: ChipDesign) -> LayerCircuit:

@@ -41,7 +41,7 @@ from ntlib.circuits.characterize import (
 from ntlib.circuits.measure import simulate_summary
 from ntlib.circuits.models import WEIGHT_CODE_RANGE
 from ntlib.circuits.neuron import DOMAINS, NeuronParams
-from ntlib.circuits.simulate import map_processes
+from ntlib.parallel import map_processes
 
 #: Nominal synapse supply per process (the middle of the documented range,
 #: rounded): what ``supply_v=None`` means.

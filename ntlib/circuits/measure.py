@@ -13,12 +13,8 @@ import numpy as np
 
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.neuron import DOMAINS, NeuronParams, build_netlist
-from ntlib.circuits.simulate import (
-    DEFAULT_TIMEOUT_S,
-    Transient,
-    map_processes,
-    simulate_neuron,
-)
+from ntlib.circuits.simulate import DEFAULT_TIMEOUT_S, Transient, simulate_neuron
+from ntlib.parallel import map_processes
 
 
 def spike_times_s(run: Transient, threshold_v: float | None = None) -> np.ndarray:

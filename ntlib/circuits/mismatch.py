@@ -24,7 +24,7 @@ import numpy as np
 from ntlib.circuits.characterize import rheobase_a
 from ntlib.circuits.measure import simulate_summary
 from ntlib.circuits.neuron import NeuronParams
-from ntlib.circuits.simulate import process_pool
+from ntlib.parallel import map_processes
 
 #: Largest number of instances one sweep accepts.
 MAX_INSTANCES = 10_000
@@ -121,10 +121,7 @@ def mismatch_sweep(
     ]
     if executor is not None:
         return list(executor.map(_run, items))
-    if jobs <= 1:
-        return [_run(item) for item in items]
-    with process_pool(min(jobs, instances)) as pool:
-        return list(pool.map(_run, items))
+    return map_processes(_run, items, jobs)
 
 
 def pelgrom_sigma(area_um2: float | np.ndarray, a_vt_mv_um: float) -> np.ndarray:

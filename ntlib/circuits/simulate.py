@@ -8,21 +8,17 @@ guard in ngspice's background thread when a ``timeout_s`` is given), checks
 that the result is complete and finite, and removes the circuit afterwards,
 so a thousand simulations do not grow the process's memory.
 
-Parallel sweeps run in separate processes (``ProcessPoolExecutor``), never
-threads, started with ``spawn``: a worker forked from a Jupyter kernel
-inherits the kernel's messaging threads and sockets, and the kernel was seen
-to stop answering after such workers exited.
+Parallel sweeps run in separate processes (:mod:`ntlib.parallel`), never
+threads.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -38,9 +34,6 @@ logger = logging.getLogger(__name__)
 #: background thread has been seen to stall the kernel, so the library's
 #: default is the calling thread and the command line sets a limit.
 DEFAULT_TIMEOUT_S: float | None = None
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 class SimulationError(RuntimeError):
@@ -197,28 +190,6 @@ def _cleanup(ngspice: Any) -> None:
         ngspice.remove_circuit()
     except Exception:  # noqa: BLE001 (nothing loaded: nothing to remove)
         logger.debug("nothing to remove from ngspice")
-
-
-def map_processes(
-    func: Callable[[T], R], items: Iterable[T], processes: int = 1
-) -> list[R]:
-    """Apply ``func`` to each item, in ``processes`` worker processes if > 1.
-
-    ngspice is one global instance per process, so parallel simulations need
-    processes, never threads.  ``func`` must be importable (module level).
-    """
-    items = list(items)
-    if processes <= 1 or len(items) <= 1:
-        return [func(item) for item in items]
-    with process_pool(min(processes, len(items))) as pool:
-        return list(pool.map(func, items))
-
-
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` fresh (spawned) processes for SPICE runs."""
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn")
-    )
 
 
 def ensure_sequence(values: float | Sequence[float]) -> list[float]:

@@ -1,0 +1,75 @@
+"""Grids in worker processes give the numbers of a plain loop (chapters 2 and 6)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+import torch
+
+from ntlib.parallel import run_calls, shared_pool
+from ntlib.pretrain import cache_path, pretrained_sources
+from ntlib.snn_train import compare_spiking
+from ntlib.transfer import seeded_sources, tune
+
+
+def test_run_calls_keeps_the_order_in_processes():
+    calls = [partial(pow, 2, n) for n in range(5)]
+    assert run_calls(calls, 2) == run_calls(calls, 1) == [1, 2, 4, 8, 16]
+
+
+def test_workers_are_kept_and_replaced_after_an_error():
+    run_calls([partial(pow, 2, 1), partial(pow, 2, 2)], 2)
+    pool = shared_pool(2)
+    assert run_calls([partial(pow, 3, 1), partial(pow, 3, 2)], 2) == [3, 9]
+    assert shared_pool(2) is pool  # no new workers for the next grid
+    with pytest.raises(ZeroDivisionError):
+        run_calls([partial(divmod, 1, 1), partial(divmod, 1, 0)], 2)
+    assert shared_pool(2) is not pool
+    assert run_calls([partial(pow, 2, 3), partial(pow, 2, 4)], 2) == [8, 16]
+
+
+def test_tasks_on_the_same_source_share_one_pretraining(tmp_path, one_thread):
+    data = seeded_sources("digits", ("noise", "rotate", "class-split"), (0, 1),
+                          width=2, epochs=1, processes=2, cache_dir=tmp_path)
+    assert list(data) == [(t, s) for t in ("noise", "rotate", "class-split")
+                          for s in (0, 1)]
+    # noise and rotate start from the clean digits: 2 sources per seed, not 3
+    assert len(list(tmp_path.glob("*.pt"))) == 4
+    for seed in (0, 1):
+        noise, rotate = data["noise", seed][1], data["rotate", seed][1]
+        assert all(torch.equal(a, b) for a, b in zip(noise.state_dict().values(),
+                                                     rotate.state_dict().values()))
+    # the network pretrained in a worker is the one pretrained here
+    again = pretrained_sources([(data["noise", 1][0], 2, 1, 1)], 1, tmp_path / "here")
+    assert all(torch.equal(a, b) for a, b in zip(again[0].state_dict().values(),
+                                                 data["noise", 1][1].state_dict().values()))
+    assert cache_path(data["noise", 1][0], 2, 1, 1, tmp_path).is_file()
+
+
+def test_tuning_grid_in_processes_matches_the_loop(tmp_path, one_thread):
+    data = seeded_sources("digits", ("noise",), (0, 1), width=2, epochs=1,
+                          cache_dir=tmp_path)
+    calls = [partial(tune, source, target, method, "unit", epochs=1, seed=seed)
+             for (_, seed), (target, source) in data.items()
+             for method in ("nt", "tft")]
+    parallel, serial = run_calls(calls, 2), run_calls(calls, 1)
+    keys = ("method", "seed", "target_test_acc")
+    assert [{k: row[k] for k in keys} for _, row in parallel] == \
+        [{k: row[k] for k in keys} for _, row in serial]
+    assert [row["method"] for _, row in serial] == ["nt", "tft", "nt", "tft"]
+    for (model_p, _), (model_s, _) in zip(parallel, serial):
+        assert all(torch.equal(a, b) for a, b in zip(model_p.state_dict().values(),
+                                                     model_s.state_dict().values()))
+
+
+def test_spiking_grid_in_processes_matches_the_loop(tmp_path, one_thread):
+    data = seeded_sources("digits", ("noise",), (0, 1), width=2, epochs=1,
+                          cache_dir=tmp_path)
+    calls = [partial(compare_spiking, source, target, runs=[("nt", "surrogate")],
+                     seeds=[seed], timesteps=2, epochs=1)
+             for (_, seed), (target, source) in data.items()]
+    keys = ("task", "seed", "target_test_acc", "spikes_per_inference")
+    parallel, serial = run_calls(calls, 2), run_calls(calls, 1)
+    assert [[{k: r[k] for k in keys} for r in rows] for rows in parallel] == \
+        [[{k: r[k] for k in keys} for r in rows] for rows in serial]
