@@ -287,4 +287,3 @@ def seeded_sources(
         key: (target, source)
         for (key, target), source in zip(targets.items(), sources, strict=True)
     }
-
