@@ -52,6 +52,12 @@ def shared_pool(workers: int) -> ProcessPoolExecutor:
     return pool
 
 
+def close_pools() -> None:
+    """Stop the shared workers now (they also stop when this process exits)."""
+    while _POOLS:
+        _POOLS.popitem()[1].shutdown()
+
+
 def map_processes(
     func: Callable[[T], R], items: Iterable[T], processes: int = 1
 ) -> list[R]:

@@ -7,10 +7,16 @@ from functools import partial
 import pytest
 import torch
 
-from ntlib.parallel import run_calls, shared_pool
+from ntlib.parallel import close_pools, run_calls, shared_pool
 from ntlib.pretrain import cache_path, pretrained_sources
 from ntlib.snn_train import compare_spiking
 from ntlib.transfer import seeded_sources, tune
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _stop_workers():
+    yield
+    close_pools()  # the workers of these tests hold memory until pytest ends
 
 
 def test_run_calls_keeps_the_order_in_processes():
@@ -27,6 +33,9 @@ def test_workers_are_kept_and_replaced_after_an_error():
         run_calls([partial(divmod, 1, 1), partial(divmod, 1, 0)], 2)
     assert shared_pool(2) is not pool
     assert run_calls([partial(pow, 2, 3), partial(pow, 2, 4)], 2) == [8, 16]
+    fresh = shared_pool(2)
+    close_pools()
+    assert shared_pool(2) is not fresh
 
 
 def test_tasks_on_the_same_source_share_one_pretraining(tmp_path, one_thread):
