@@ -3,8 +3,9 @@
 Runs each notebook with nbclient in a fresh kernel, as the book build does,
 and reads the kernel's peak resident memory (VmHWM) from /proc before it
 exits.  Budgets on 2 cores: chapters 0-9 within 12 minutes, chapters 10 and 11
-(the chip) within 6 more, and each chapter's kernel under 2 GB.  Cells that take longer than ``--slow``
-seconds are listed under their chapter, so a reader sees where the time goes.
+(the chip) within 6 more, and each chapter's kernel under 2 GB.  Cells slower
+than ``--slow`` seconds are listed under their chapter, to show where the time
+goes.
 Point NTLIB_CACHE_DIR at an empty folder to include the pretraining and the
 circuit simulations, as on a fresh machine or in CI.
 

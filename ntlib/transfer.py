@@ -248,12 +248,9 @@ def seeded_source(
     (:data:`ntlib.data.SPLIT_SEED`), so every seed is scored on the same test
     images.
     """
-    check_seed("seed", seed)
-    target = load_task(dataset, task, data_dir, seed=seed)
-    source = pretrained_source_model(
-        target, width=width, epochs=epochs, seed=seed, cache_dir=cache_dir
-    )
-    return target, source
+    return seeded_sources(
+        dataset, [task], [seed], width, epochs, cache_dir=cache_dir, data_dir=data_dir
+    )[task, seed]
 
 
 def seeded_sources(

@@ -13,6 +13,11 @@ from ntlib.snn_train import compare_spiking
 from ntlib.transfer import seeded_sources, tune
 
 
+def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
+    return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(),
+                                                 b.state_dict().values(), strict=True))
+
+
 @pytest.fixture(autouse=True, scope="module")
 def _stop_workers():
     yield
@@ -47,12 +52,10 @@ def test_tasks_on_the_same_source_share_one_pretraining(tmp_path, one_thread):
     assert len(list(tmp_path.glob("*.pt"))) == 4
     for seed in (0, 1):
         noise, rotate = data["noise", seed][1], data["rotate", seed][1]
-        assert all(torch.equal(a, b) for a, b in zip(noise.state_dict().values(),
-                                                     rotate.state_dict().values()))
+        assert same_weights(noise, rotate)
     # the network pretrained in a worker is the one pretrained here
     again = pretrained_sources([(data["noise", 1][0], 2, 1, 1)], 1, tmp_path / "here")
-    assert all(torch.equal(a, b) for a, b in zip(again[0].state_dict().values(),
-                                                 data["noise", 1][1].state_dict().values()))
+    assert same_weights(again[0], data["noise", 1][1])
     assert cache_path(data["noise", 1][0], 2, 1, 1, tmp_path).is_file()
 
 
@@ -68,8 +71,7 @@ def test_tuning_grid_in_processes_matches_the_loop(tmp_path, one_thread):
         [{k: row[k] for k in keys} for _, row in serial]
     assert [row["method"] for _, row in serial] == ["nt", "tft", "nt", "tft"]
     for (model_p, _), (model_s, _) in zip(parallel, serial):
-        assert all(torch.equal(a, b) for a, b in zip(model_p.state_dict().values(),
-                                                     model_s.state_dict().values()))
+        assert same_weights(model_p, model_s)
 
 
 def test_spiking_grid_in_processes_matches_the_loop(tmp_path, one_thread):

@@ -357,7 +357,7 @@ class Chip:
         ``record_inputs_of``: keep the spikes arriving at that layer, per step
         (``(T, B, inputs)``), to drive a SPICE run of it.  ``count_events``:
         count the synaptic events by code, for :func:`ntlib.chip.energy.chip_energy_j`
-        (it costs about a third of the run, so accuracy runs skip it).
+        (a quarter of a mismatched chip's run, so accuracy runs skip it).
         """
         beta = self.circuit.beta()
         layers = self.design.layers
