@@ -24,7 +24,7 @@ from ntlib.chip.experiment import (
     chip_setup,
     reference_accuracies,
 )
-from ntlib.chip.network import Chip
+from ntlib.chip.simulator import Chip
 from ntlib.chip.spice_check import output_layer_circuit, spice_versus_behaviour
 from ntlib.chip.spice_layer import layer_netlist
 from ntlib.circuits.simulate import run_netlist

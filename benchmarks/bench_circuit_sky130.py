@@ -64,9 +64,9 @@ def main() -> None:
         )
 
     from ntlib.circuits import energy_figures
-    from ntlib.circuits.energy_figures import NOMINAL_SUPPLY_V
     from ntlib.circuits.measure import simulate_summary
     from ntlib.circuits.neuron import NeuronParams
+    from ntlib.circuits.process import NOMINAL_SUPPLIES_V as NOMINAL_SUPPLY_V
 
     print("\nSKY130 beside level 1 (code +7, 100 kHz input, nominal supply):")
     for process in ("level1", "sky130"):

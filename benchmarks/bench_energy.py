@@ -27,6 +27,7 @@ import torch
 from ntlib.activity import measure_activity
 from ntlib.circuits import energy_figures
 from ntlib.circuits.energy_figures import EVENT_RATE_HZ
+from ntlib.conversion import convert
 from ntlib.data import load_task
 from ntlib.energy import (
     analog_breakdown_j,
@@ -35,12 +36,11 @@ from ntlib.energy import (
     layers_from_module,
     realisable_biases,
 )
+from ntlib.modulation import ModulatoryBias
 from ntlib.pretrain import pretrained_source_model
 from ntlib.quantise import quantised_model
-from ntlib.snn import convert
 from ntlib.train import evaluate
 from ntlib.transfer import tune
-from ntlib.tuning import ModulatoryBias
 
 
 def nt_biases_per_neuron(model: torch.nn.Sequential, task, neurons: list[int]):

@@ -1,7 +1,7 @@
 """Additive bias against multiplicative gain per neuron, on every digits task (chapter 10).
 
 On the chip the neuromodulatory signal scales a neuron's synaptic currents: a
-gain on its weighted input (``ntlib.gain.ModulatoryGain``), where NT in
+gain on its weighted input (``ntlib.modulation.ModulatoryGain``), where NT in
 software adds a bias.  This script measures both, and their sum:
 
 1. ``--select-lr``: the learning rates of ``gain`` and ``nt-gain`` are chosen
@@ -34,11 +34,10 @@ import torch
 from torch import nn
 
 from ntlib.data import TASKS, load_task, validation_task
-from ntlib.gain import ModulatoryGain
+from ntlib.modulation import GRANULARITIES, ModulatoryGain
 from ntlib.pretrain import pretrained_source_model
 from ntlib.train import DEFAULT_LR, evaluate, mean_std
 from ntlib.transfer import GAIN_COMPARISON, gain_comparison, tune
-from ntlib.tuning import GRANULARITIES
 
 GAIN_CONFIGS = (
     ("gain", "channel"),

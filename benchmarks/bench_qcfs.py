@@ -17,9 +17,10 @@ import time
 
 import torch
 
+from ntlib.conversion import convert
 from ntlib.data import DATASETS, load_task
 from ntlib.pretrain import pretrained_source_model
-from ntlib.snn import convert, evaluate_snn
+from ntlib.snn import evaluate_snn
 from ntlib.train import evaluate
 
 TIMESTEPS = [1, 2, 4, 8, 16, 32, 64]

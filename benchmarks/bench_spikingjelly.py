@@ -95,9 +95,10 @@ def compare() -> None:
     import torch
 
     sys.path.insert(0, str(ROOT))
+    from ntlib.conversion import convert
     from ntlib.data import load_task
     from ntlib.pretrain import pretrained_source_model
-    from ntlib.snn import convert, evaluate_snn
+    from ntlib.snn import evaluate_snn
     from ntlib.train import evaluate
 
     torch.set_num_threads(1)

@@ -7,7 +7,7 @@ process's peak is reset just before the first step through
 /proc/self/clear_refs), minus the memory resident just before it, so it counts
 what a step adds: gradients, optimiser state, activations saved for backward.
 On a CUDA device it reports torch.cuda.max_memory_allocated instead.  The
-``-lean`` rows train NT through ``ntlib.lean.lean_copy``, whose frozen layers
+``-lean`` rows train NT through ``ntlib.memory_lean.lean_copy``, whose frozen layers
 keep no activations for backward.
 
     python benchmarks/bench_step.py                # CPU, 1 thread
@@ -53,7 +53,7 @@ def measure(
     import torch
     from torch import nn
 
-    from ntlib.lean import lean_copy
+    from ntlib.memory_lean import lean_copy
     from ntlib.models import build_cnn
     from ntlib.tuning import prepare, trainable_params
 

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
-from ntlib.data import gaussian_blur, load_digits_arrays, load_task
+from ntlib.data import gaussian_blur, load_task
+from ntlib.datasets import load_digits_arrays
 from ntlib.pretrain import pretrained_source_model
 from ntlib.train import evaluate, gap_recovered
 from ntlib.transfer import tune

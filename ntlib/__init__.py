@@ -8,8 +8,8 @@ neuron.  The modules follow the book's path, one topic each:
 with ``energy``, ``plotting`` and ``widgets`` reading from them.
 """
 
+from ntlib.machine import NgspiceNotFoundError, ngspice_status, require_ngspice
 from ntlib.seed import set_seed
-from ntlib.system import NgspiceNotFoundError, ngspice_status, require_ngspice
 
 __version__ = "0.1.0"
 

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from ntlib.quantise import QuantisedLayer
+from ntlib.quantise import QuantisedLayer, layer_name
 from ntlib.snn import SpikingNetwork, check_timesteps, spread_through
 
 _AFFINE = (nn.Conv2d, nn.Linear)
@@ -92,13 +92,6 @@ class ActivityReport:
         return sum(layer.spikes for layer in self.layers)
 
 
-def _layer_name(module: nn.Module) -> str:
-    if isinstance(module, nn.Conv2d):
-        kh, kw = module.kernel_size
-        return f"conv {module.in_channels}->{module.out_channels}, {kh}x{kw}"
-    return f"dense {module.in_features}->{module.out_features}"
-
-
 def _segments(network: SpikingNetwork) -> list[tuple[int, list[nn.Module], int | None]]:
     """One item per affine layer: (presynaptic, ops, neuron).
 
@@ -153,7 +146,7 @@ def measure_activity(
     in order) the events are also split by the code of their synapse.
 
     Example:
-        >>> from ntlib.snn import convert
+        >>> from ntlib.conversion import convert
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(),
         ...                     nn.Linear(3, 2))
         >>> data = torch.utils.data.TensorDataset(
@@ -174,18 +167,46 @@ def measure_activity(
         )
     segments = _segments(network)
     affines = [m for m in network.layers if isinstance(m, _AFFINE)]
-    if codes is not None:
-        if len(codes) != len(affines):
+    _check_codes(codes, affines)
+    totals, correct, samples = _count_spikes(
+        network, dataset, steps, coding, batch_size, seed
+    )
+    layers = [
+        _layer_activity(network, segment, module, totals, samples,
+                        codes[index] if codes is not None else None)
+        for index, (segment, module) in enumerate(zip(segments, affines))
+    ]
+    return ActivityReport(steps, coding, samples, correct / samples, layers)
+
+
+def _check_codes(
+    codes: Sequence[QuantisedLayer] | None, affines: list[nn.Module]
+) -> None:
+    """Raise unless ``codes`` has one layer of the right shape per affine layer."""
+    if codes is None:
+        return
+    if len(codes) != len(affines):
+        raise ValueError(
+            f"codes has {len(codes)} layers but the network has "
+            f"{len(affines)} Conv2d/Linear layers; pass quantise_layers(model)"
+        )
+    for layer, module in zip(codes, affines):
+        if tuple(layer.codes.shape) != tuple(module.weight.shape):
             raise ValueError(
-                f"codes has {len(codes)} layers but the network has "
-                f"{len(affines)} Conv2d/Linear layers; pass quantise_layers(model)"
+                f"codes of {layer.name} have shape {tuple(layer.codes.shape)}, "
+                f"the network's weight {tuple(module.weight.shape)}"
             )
-        for layer, module in zip(codes, affines):
-            if tuple(layer.codes.shape) != tuple(module.weight.shape):
-                raise ValueError(
-                    f"codes of {layer.name} have shape {tuple(layer.codes.shape)}, "
-                    f"the network's weight {tuple(module.weight.shape)}"
-                )
+
+
+def _count_spikes(
+    network: SpikingNetwork,
+    dataset: Dataset,
+    steps: int,
+    coding: str,
+    batch_size: int,
+    seed: int,
+) -> tuple[list[torch.Tensor | None], int, int]:
+    """Spikes per position summed over the samples (pixels first), correct, total."""
     generator = torch.Generator().manual_seed(seed)
     totals: list[torch.Tensor | None] = [None] * (len(network.neurons()) + 1)
     correct = samples = 0
@@ -204,32 +225,38 @@ def measure_activity(
         samples += len(y)
     if samples == 0:
         raise ValueError("the dataset is empty; nothing to measure")
-    layers = []
-    for (source, ops, neuron), module, index in zip(
-        segments, affines, range(len(affines))
-    ):
-        presynaptic = totals[source]
-        assert presynaptic is not None
-        shape = presynaptic.shape
-        synapses = round(_spread(ops, torch.ones(shape), None))
-        by_code: dict[int, float] = {}
-        if codes is not None:
-            layer_codes = codes[index].codes
-            for code in sorted(set(layer_codes.flatten().tolist())):
-                weight = (layer_codes == code).to(torch.float32)
-                by_code[int(code)] = _spread(ops, presynaptic, weight) / samples
-        out_shape = network._shapes()[list(network.layers).index(module)]
-        spikes = 0.0
-        if neuron is not None:
-            spikes = float(totals[neuron].sum()) / samples  # type: ignore[union-attr]
-        layers.append(
-            LayerActivity(
-                name=_layer_name(module),
-                synapses=synapses,
-                neurons=math.prod(out_shape),
-                events=_spread(ops, presynaptic, None) / samples,
-                spikes=spikes,
-                events_by_code=by_code,
-            )
-        )
-    return ActivityReport(steps, coding, samples, correct / samples, layers)
+    return totals, correct, samples
+
+
+def _layer_activity(
+    network: SpikingNetwork,
+    segment: tuple[int, list[nn.Module], int | None],
+    module: nn.Module,
+    totals: list[torch.Tensor | None],
+    samples: int,
+    codes: QuantisedLayer | None,
+) -> LayerActivity:
+    """One affine layer's synapses, neurons, events and spikes per inference."""
+    source, ops, neuron = segment
+    presynaptic = totals[source]
+    assert presynaptic is not None
+    shape = presynaptic.shape
+    synapses = round(_spread(ops, torch.ones(shape), None))
+    by_code: dict[int, float] = {}
+    if codes is not None:
+        layer_codes = codes.codes
+        for code in sorted(set(layer_codes.flatten().tolist())):
+            weight = (layer_codes == code).to(torch.float32)
+            by_code[int(code)] = _spread(ops, presynaptic, weight) / samples
+    out_shape = network._shapes()[list(network.layers).index(module)]
+    spikes = 0.0
+    if neuron is not None:
+        spikes = float(totals[neuron].sum()) / samples  # type: ignore[union-attr]
+    return LayerActivity(
+        name=layer_name(module),
+        synapses=synapses,
+        neurons=math.prod(out_shape),
+        events=_spread(ops, presynaptic, None) / samples,
+        spikes=spikes,
+        events_by_code=by_code,
+    )

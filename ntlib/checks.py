@@ -11,10 +11,34 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Collection, Sequence
 from typing import Any
 
-#: The largest seed accepted: torch and NumPy's generators take 64-bit seeds.
-MAX_SEED = 2**63 - 1
+#: The largest seed accepted, by every function and every command: ngspice
+#: keeps a seed modulo 2**32 (and NumPy's legacy generator takes 32 bits), so
+#: a larger seed would repeat the draws of a smaller one under another name.
+MAX_SEED = 2**32 - 1
+#: The most Monte Carlo draws one run makes (mismatch instances, chips): each
+#: is a simulation and a row of output, and memory grows with their number.
+MAX_DRAWS = 10_000
+#: Accuracy within this of chance (1 / classes) counts as "at chance".
+CHANCE_MARGIN = 0.05
+
+
+def check_choice(kind: str, value: Any, valid: Collection[str]) -> str:
+    """``value`` if it is one of ``valid``, else a ValueError that lists them.
+
+    The one spelling of "unknown name" for every function and command.
+
+    Example:
+        >>> check_choice("task", "noise", ("noise", "invert"))
+        'noise'
+    """
+    if not isinstance(value, str) or value not in valid:
+        raise ValueError(
+            f"unknown {kind} {value!r}; valid names are: {', '.join(valid)}"
+        )
+    return value
 
 
 def check_int(name: str, value: Any, minimum: int | None = None) -> int:
@@ -38,7 +62,7 @@ def check_seed(name: str, value: Any) -> int:
     seed = check_int(name, value, minimum=0)
     if seed > MAX_SEED:
         raise ValueError(
-            f"{name} must be at most 2**63 - 1 = {MAX_SEED}, got {seed}; "
+            f"{name} must be at most 2**32 - 1 = {MAX_SEED}, got {seed}; "
             "use a smaller seed"
         )
     return seed
@@ -67,3 +91,46 @@ def first_line(error: BaseException) -> str:
     """The first line of an error's message (torch's messages run long)."""
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
+
+
+def check_converged(
+    loss_history: Sequence[float] | None,
+    accuracy: float,
+    n_classes: int,
+    lr: float,
+    accuracy_before: float | None = None,
+    option: str = "--lr",
+) -> None:
+    """Raise a ValueError naming the learning rate if a training run diverged.
+
+    A run diverged if a loss is not a finite number, or if its accuracy fell to
+    chance (within :data:`CHANCE_MARGIN` of ``1 / n_classes``) from
+    ``accuracy_before``, clearly above chance.  A network that was at chance
+    before training and stays there (too small, too few epochs) has not
+    diverged: it has not learned, and its result is reported as it is.
+
+    Example:
+        >>> check_converged([2.3, 1.1], accuracy=0.9, n_classes=10, lr=1e-2)
+        >>> check_converged([2.3, float("nan")], 0.1, 10, lr=1e30)
+        Traceback (most recent call last):
+        ...
+        ValueError: training diverged with --lr 1e+30: the loss became nan in \
+epoch 2; use a smaller learning rate (the default is usually right)
+    """
+    for epoch, loss in enumerate(loss_history or (), start=1):
+        if not math.isfinite(loss):
+            raise ValueError(
+                f"training diverged with {option} {lr:g}: the loss became {loss} "
+                f"in epoch {epoch}; use a smaller learning rate (the default is "
+                "usually right)"
+            )
+    chance = 1.0 / n_classes
+    at_chance = accuracy <= chance + CHANCE_MARGIN
+    if at_chance and accuracy_before is not None and (
+        accuracy_before > chance + CHANCE_MARGIN
+    ):
+        raise ValueError(
+            f"training diverged with {option} {lr:g}: accuracy fell from "
+            f"{accuracy_before:.3f} to {accuracy:.3f}, chance for {n_classes} "
+            "classes; use a smaller learning rate (the default is usually right)"
+        )

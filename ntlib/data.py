@@ -1,9 +1,8 @@
 """Data sets and transfer tasks: a source task and a similar target task (chapter 1).
 
-The embedded default is scikit-learn's handwritten digits (1797 images of 8x8,
-shipped inside scikit-learn, nothing downloaded).  Torchvision data sets
-(MNIST, Fashion-MNIST, KMNIST, CIFAR-10) are read from a ``data_dir`` in
-torchvision's layout and download only when asked to.
+The images come from :mod:`ntlib.datasets`: scikit-learn's handwritten
+digits by default (shipped, nothing downloaded), or a torchvision data set
+read from a ``data_dir``.
 
 A task pairs a *source* task, on which a network is pretrained, with a
 *target* task that the frozen network must learn through neuromodulatory
@@ -26,25 +25,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
-from ntlib.checks import check_seed
-from ntlib.data_checks import (
-    MNIST_LIKE,
-    DataFileError,
-    check_arrays,
-    check_data_dir,
-    check_mnist_files,
-    expected_files,
-)
+from ntlib.checks import check_choice, check_seed
+from ntlib.data_checks import check_arrays
+from ntlib.datasets import DATASETS, SPLIT_SEED, load_arrays
 
 logger = logging.getLogger(__name__)
 
-DATASETS: tuple[str, ...] = ("digits", "mnist", "fashion-mnist", "kmnist", "cifar10")
 TASKS: tuple[str, ...] = ("class-split", "noise", "invert", "rotate", "blur")
 
 #: Standard deviation of the additive noise of the ``noise`` task (images in [0, 1]).
@@ -54,10 +45,6 @@ NOISE_STD = 0.3
 BLUR_FRACTION = 0.125
 #: Rotation of the ``rotate`` task, in degrees (counter-clockwise).
 ROTATION_DEG = 30.0
-#: Fraction of the digits held out for testing (fixed, stratified).
-DIGITS_TEST_FRACTION = 0.3
-#: The fixed seed of every split, so that a split never depends on a run's seed.
-SPLIT_SEED = 0
 #: Fraction of the target training set held out to choose hyperparameters.
 VALIDATION_FRACTION = 0.2
 
@@ -92,76 +79,6 @@ class TransferTask:
             "target_test": len(self.target_test),
         }
 
-
-def check_name(kind: str, value: str, valid: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of ``valid``, else raise a ValueError listing them."""
-    if value not in valid:
-        raise ValueError(
-            f"unknown {kind} {value!r}; valid names are: {', '.join(valid)}"
-        )
-    return value
-
-
-def load_digits_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The digits as ``(x_train, y_train, x_test, y_test)``, 1 x 8 x 8 in [0, 1].
-
-    The split is stratified and fixed (70 % train, 30 % test, seed 0).
-    """
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    digits = load_digits()
-    x = (digits.images / 16.0).astype(np.float32)[:, None, :, :]
-    y = digits.target.astype(np.int64)
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=DIGITS_TEST_FRACTION, stratify=y, random_state=SPLIT_SEED
-    )
-    return x_train, y_train, x_test, y_test
-
-
-def load_torchvision_arrays(
-    dataset: str, data_dir: str | Path | None, download: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A torchvision data set as ``(x_train, y_train, x_test, y_test)`` in [0, 1].
-
-    Reads from ``data_dir`` in torchvision's layout.  Nothing is downloaded
-    unless ``download`` is true; with files missing it raises a
-    FileNotFoundError naming them, and a corrupt or inconsistent
-    MNIST-format file is a ValueError naming it (see :func:`check_data_dir`).
-    """
-    check_name("data set", dataset, DATASETS)
-    check_data_dir(dataset, data_dir, download)
-    assert data_dir is not None  # checked above
-    fetching = download and any(
-        not p.exists() for p in expected_files(dataset, data_dir)
-    )
-    from torchvision import datasets
-
-    root = str(Path(data_dir).expanduser())
-    arrays = []
-    for train in (True, False):
-        try:
-            if dataset == "cifar10":
-                ds = datasets.CIFAR10(root, train=train, download=download)
-                x = ds.data.astype(np.float32).transpose(0, 3, 1, 2) / 255.0
-                y = np.asarray(ds.targets, dtype=np.int64)
-            else:
-                cls = getattr(datasets, MNIST_LIKE[dataset][1])
-                ds = cls(root, train=train, download=download)
-                x = ds.data.numpy().astype(np.float32)[:, None, :, :] / 255.0
-                y = ds.targets.numpy().astype(np.int64)
-        except Exception as error:  # a corrupt file or a failed download
-            reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            verb = "downloaded or read" if fetching else "read"
-            raise DataFileError(
-                f"{dataset} files under {root} could not be {verb} "
-                f"({type(error).__name__}: {reason}); delete them and fetch them "
-                "again with --download"
-            ) from error
-        arrays += [x, y]
-    if fetching and dataset in MNIST_LIKE:
-        check_mnist_files(dataset, data_dir)
-    return arrays[0], arrays[1], arrays[2], arrays[3]
 
 
 def class_split(
@@ -202,7 +119,7 @@ def apply_change(x: np.ndarray, task: str, seed: int = 0) -> np.ndarray:
     Results stay in [0, 1].  The noise is drawn from ``seed``; the other
     changes are deterministic.
     """
-    check_name("task", task, TASKS[1:])
+    check_choice("task", task, TASKS[1:])
     if task == "invert":
         return (1.0 - x).astype(np.float32)
     if task == "blur":
@@ -248,6 +165,40 @@ def _tensors(x: np.ndarray, y: np.ndarray) -> TensorDataset:
     )
 
 
+def _split_classes(
+    source_classes: tuple[int, ...] | None,
+    target_classes: tuple[int, ...] | None,
+    num_all: int,
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The class-split task's checked classes; by default the two halves."""
+    half = num_all // 2
+    for name, classes in (
+        ("source_classes", source_classes),
+        ("target_classes", target_classes),
+    ):
+        if classes is not None and (
+            isinstance(classes, str | bytes)
+            or not all(
+                isinstance(c, int | np.integer) and not isinstance(c, bool)
+                for c in classes
+            )
+        ):
+            raise TypeError(
+                f"{name} must be a tuple of integer class labels, got {classes!r}"
+            )
+    source = tuple(range(half)) if source_classes is None else tuple(source_classes)
+    target = (
+        tuple(range(half, 2 * half)) if target_classes is None else tuple(target_classes)
+    )
+    check_classes(source, target, num_all)
+    if len(source) != len(target):
+        raise ValueError(
+            f"source ({len(source)}) and target ({len(target)}) need the same "
+            "number of classes, so that the output layer fits both"
+        )
+    return source, target
+
+
 def make_task(
     x_train: np.ndarray,
     y_train: np.ndarray,
@@ -269,40 +220,17 @@ def make_task(
         source_classes, target_classes: for ``class-split``; default the lower
             and upper half of the classes (0-4 and 5-9 for ten classes).
     """
-    check_name("task", task, TASKS)
+    check_choice("task", task, TASKS)
     check_arrays(x_train, y_train, x_test, y_test)
     check_seed("seed", seed)
     num_all = int(max(y_train.max(), y_test.max())) + 1
     input_shape = tuple(int(s) for s in x_train.shape[1:])
     if task == "class-split":
-        half = num_all // 2
-        for name, classes in (
-            ("source_classes", source_classes),
-            ("target_classes", target_classes),
-        ):
-            if classes is not None and (
-                isinstance(classes, str | bytes)
-                or not all(
-                    isinstance(c, int | np.integer) and not isinstance(c, bool)
-                    for c in classes
-                )
-            ):
-                raise TypeError(
-                    f"{name} must be a tuple of integer class labels, got {classes!r}"
-                )
-        if source_classes is None:
-            source_classes = tuple(range(half))
-        if target_classes is None:
-            target_classes = tuple(range(half, 2 * half))
-        check_classes(tuple(source_classes), tuple(target_classes), num_all)
-        if len(source_classes) != len(target_classes):
-            raise ValueError(
-                f"source ({len(source_classes)}) and target "
-                f"({len(target_classes)}) need the same number of classes, so "
-                "that the output layer fits both"
-            )
+        source_classes, target_classes = _split_classes(
+            source_classes, target_classes, num_all
+        )
         splits = [
-            class_split(x, y, tuple(c))
+            class_split(x, y, c)
             for c in (source_classes, target_classes)
             for x, y in ((x_train, y_train), (x_test, y_test))
         ]
@@ -347,12 +275,9 @@ def load_task(
         >>> task.input_shape, task.num_classes
         ((1, 8, 8), 10)
     """
-    check_name("data set", dataset, DATASETS)
-    check_name("task", task, TASKS)
-    if dataset == "digits":
-        arrays = load_digits_arrays()
-    else:
-        arrays = load_torchvision_arrays(dataset, data_dir, download)
+    check_choice("data set", dataset, DATASETS)
+    check_choice("task", task, TASKS)
+    arrays = load_arrays(dataset, data_dir, download)
     logger.info("loaded %s: %d train, %d test", dataset, len(arrays[1]), len(arrays[3]))
     return make_task(*arrays, task=task, dataset=dataset, seed=seed)
 

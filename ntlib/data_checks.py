@@ -110,6 +110,24 @@ def check_mnist_files(dataset: str, data_dir: str | Path) -> None:
             )
 
 
+def read_mnist_split(
+    dataset: str, data_dir: str | Path, train: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The images (N x 28 x 28 uint8) and labels of one split, from the raw IDX files.
+
+    These are the files :func:`check_mnist_files` checks (it is called
+    first); torchvision would instead read its legacy ``processed/*.pt``
+    files when they exist, unchecked.
+    """
+    check_mnist_files(dataset, data_dir)
+    paths = expected_files(dataset, data_dir)
+    images_path, labels_path = (paths[0], paths[1]) if train else (paths[2], paths[3])
+    sizes = _idx_header(images_path, _IDX_IMAGES_MAGIC, 3)
+    images = np.fromfile(images_path, dtype=np.uint8, offset=16).reshape(sizes)
+    labels = np.fromfile(labels_path, dtype=np.uint8, offset=8)
+    return images, labels
+
+
 def check_data_dir(dataset: str, data_dir: str | Path | None, download: bool) -> None:
     """Check ``data_dir`` for ``dataset`` before any work (commands call it first).
 
@@ -125,12 +143,21 @@ def check_data_dir(dataset: str, data_dir: str | Path | None, download: bool) ->
             "(--data-dir DIR), and download=True (--download) to fetch it"
         )
     root = Path(data_dir).expanduser()
-    if root.exists() and not root.is_dir():
-        raise ValueError(
-            f"--data-dir {data_dir} is a file, not a folder; point it at the "
-            "folder that holds (or will hold) the data set"
+    try:
+        if root.exists() and not root.is_dir():
+            raise ValueError(
+                f"--data-dir {data_dir} is a file, not a folder; point it at the "
+                "folder that holds (or will hold) the data set"
+            )
+        missing = [p for p in expected_files(dataset, data_dir) if not p.exists()]
+    except OSError as error:  # a name too long, a loop of links, no permission
+        shown = str(data_dir) if len(str(data_dir)) <= 300 else (
+            f"{str(data_dir)[:150]}... ({len(str(data_dir))} characters)"
         )
-    missing = [p for p in expected_files(dataset, data_dir) if not p.exists()]
+        raise ValueError(
+            f"--data-dir {shown} cannot be used ({error.strerror or error}); point "
+            "it at a shorter, readable folder"
+        ) from None
     if missing and not download:
         names = ", ".join(str(p) for p in missing)
         raise FileNotFoundError(

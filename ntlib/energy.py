@@ -19,6 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+# What a bias source can hold is the circuit's (chapter 8's characterisation);
+# chapter 9 reads it from here, next to the bias sources' power.
+from ntlib.circuits.characterize import realisable_biases  # noqa: F401
+
 if TYPE_CHECKING:
     from ntlib.activity import LayerActivity
 
@@ -273,37 +277,6 @@ def interpolate_bias_power_w(
             "clip them to the range first"
         )
     return np.interp(biases, keys, values)
-
-
-def realisable_biases(
-    biases_rheobase: np.ndarray,
-    bias_range: tuple[float, float],
-    bias_gap: tuple[float, float],
-) -> np.ndarray:
-    """The nearest bias each NT bias source can hold (chapter 9).
-
-    A bias beyond ``bias_range`` (most negative, most positive) is clipped
-    to it; a non-zero bias inside ``bias_gap`` (the smallest non-zero
-    sinking and sourcing bias) becomes the nearest of the gap's edges and 0
-    (both domains off).
-
-    Example:
-        >>> realisable_biases(np.array([-9.0, -0.3, 0.1, 0.4, 2.0]), (-5, 5),
-        ...                   (-0.5, 0.5)).tolist()
-        [-5.0, -0.5, 0.0, 0.5, 2.0]
-    """
-    low, high = bias_range
-    gap_low, gap_high = bias_gap
-    if not low <= gap_low <= 0 <= gap_high <= high:
-        raise ValueError(
-            f"need bias_range[0] <= bias_gap[0] <= 0 <= bias_gap[1] <= "
-            f"bias_range[1]; got range {bias_range}, gap {bias_gap}"
-        )
-    clipped = np.clip(np.asarray(biases_rheobase, dtype=float), low, high)
-    inside = (clipped > gap_low) & (clipped < gap_high) & (clipped != 0)
-    choices = np.array([gap_low, 0.0, gap_high])
-    nearest = choices[np.abs(clipped[:, None] - choices[None, :]).argmin(axis=1)]
-    return np.where(inside, nearest, clipped)
 
 
 def bias_power_w(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from ntlib.checks import check_choice
 from ntlib.qcfs import check_activation, make_activation
 
 #: Default number of filters of the first convolution.
@@ -86,11 +87,7 @@ def torchvision_model(arch: str) -> nn.Module:
 
     Introduced in chapter 3.  ``arch`` is one of :data:`ARCHITECTURES`.
     """
-    if arch not in ARCHITECTURES:
-        raise ValueError(
-            f"unknown architecture {arch!r}; valid names are: "
-            f"{', '.join(ARCHITECTURES)}"
-        )
+    check_choice("architecture", arch, ARCHITECTURES)
     from torchvision import models as tv_models
 
     kwargs: dict[str, object] = {"weights": None}

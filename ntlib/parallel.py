@@ -12,13 +12,24 @@ to stop answering after such workers exited.  Every task the book sends seeds
 its own random numbers, so a result does not depend on which worker ran it or
 how many workers there were: ``processes=1`` (everything in the calling
 process) gives the same numbers.
+
+Stopping: an interrupt (Ctrl-C, Jupyter's stop button) or any other
+non-error exit while tasks run terminates the workers at once rather than
+waiting for their simulations (:func:`stop_workers`); a worker stopped by
+SIGTERM first deletes the temporary file of any cache entry it was writing,
+and a worker whose parent process has died (killed, say) exits within a
+fraction of a second, so no worker outlives the process that started it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import signal
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
@@ -26,10 +37,34 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def _start_worker() -> None:
-    # One torch thread; an interrupt (Jupyter's stop button, or the kernel
-    # shutting down) is the caller's to handle: it cancels the waiting tasks.
+#: How often a worker checks that its parent process is still alive (s).
+PARENT_CHECK_S = 0.2
+#: How long a stopped worker may take to exit on SIGTERM before SIGKILL (s).
+STOP_GRACE_S = 0.5
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    # SIGTERM: no half-written cache entry stays behind, then exit at once
+    # (a running simulation is not waited for).
+    from ntlib.cache import remove_unfinished_writes
+
+    remove_unfinished_writes()
+    os._exit(128 + signum)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_S)
+    _stop_worker(signal.SIGTERM, None)  # the parent is gone: so is its work
+
+
+def _start_worker(parent_pid: int) -> None:
+    # One torch thread; an interrupt (Ctrl-C reaches the whole process group,
+    # Jupyter's stop button only the kernel) is the caller's to handle: it
+    # stops the workers (stop_workers).  The workers die with their parent.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     import torch
 
     torch.set_num_threads(1)
@@ -48,6 +83,7 @@ def shared_pool(workers: int) -> ProcessPoolExecutor:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
     return pool
 
@@ -56,6 +92,47 @@ def close_pools() -> None:
     """Stop the shared workers now (they also stop when this process exits)."""
     while _POOLS:
         _POOLS.popitem()[1].shutdown()
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate ``pool``'s workers now, running tasks and all (after an interrupt).
+
+    Waiting tasks are cancelled; each worker gets SIGTERM, then SIGKILL if it
+    is still alive after :data:`STOP_GRACE_S` (ngspice may hold it in C code).
+    """
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        with contextlib.suppress(OSError, ValueError):
+            worker.terminate()
+    deadline = time.monotonic() + STOP_GRACE_S
+    for worker in workers:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            worker.join(max(0.0, deadline - time.monotonic()))
+            if worker.is_alive():
+                worker.kill()
+                worker.join(1.0)
+
+
+def stop_pools() -> None:
+    """Terminate every shared pool's workers now (see :func:`stop_workers`)."""
+    while _POOLS:
+        stop_workers(_POOLS.popitem()[1])
+
+
+@contextlib.contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    # A worker spawned now starts with SIGINT ignored (the setting passes to
+    # the new process), so a Ctrl-C while it imports torch prints nothing
+    # from it; the caller's handler is back as soon as the tasks are sent.
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def map_processes(
@@ -67,17 +144,26 @@ def map_processes(
     ``functools.partial`` of such a function); results keep the items' order.
     The workers stay up for the next call (:func:`shared_pool`).  An error in
     a task reaches the caller; the pool is then dropped, its waiting tasks
-    cancelled, and the next call starts fresh workers.
+    cancelled, and the next call starts fresh workers.  An interrupt
+    (KeyboardInterrupt, SystemExit) terminates the workers at once
+    (:func:`stop_workers`) instead of waiting for their running tasks.
     """
     items = list(items)
     if processes <= 1 or len(items) <= 1:
         return [func(item) for item in items]
-    pool = shared_pool(processes)
+    pool = None
     try:
-        return list(pool.map(func, items))
-    except BaseException:
+        pool = shared_pool(processes)
+        with _children_ignore_sigint():
+            results = pool.map(func, items)  # submits all, spawning workers
+        return list(results)
+    except BaseException as error:
         _POOLS.pop(processes, None)
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            if isinstance(error, Exception):
+                pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                stop_workers(pool)
         raise
 
 

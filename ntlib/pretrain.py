@@ -1,17 +1,16 @@
 """Pretraining on the source task, with a cache on disk (chapter 1).
 
-A source model is trained once per configuration and kept under
-``$NTLIB_CACHE_DIR`` (else ``~/.cache/ntlib``), so every later chapter and
+A source model is trained once per configuration and kept in the cache
+folder of :mod:`ntlib.cache` (``--cache-dir``, else ``$NTLIB_CACHE_DIR``,
+else ``~/.cache/ntlib``), so every later chapter and
 command starts from the same frozen network.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import io
 import logging
-import os
-import tempfile
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +18,14 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ntlib.cache import (  # noqa: F401 - the cache's names, as chapter 1 imports them
+    CacheDirError,
+    cache_root,
+    check_cache_dir,
+    check_entry_path,
+    default_cache_dir,
+    write_atomically,
+)
 from ntlib.checks import check_int, check_seed
 from ntlib.data import TransferTask
 from ntlib.models import DEFAULT_WIDTH, build_cnn
@@ -34,67 +41,17 @@ DEFAULT_PRETRAIN_EPOCHS = 40
 CACHE_VERSION = 1
 
 
-def default_cache_dir() -> Path:
-    """``$NTLIB_CACHE_DIR`` if set and not empty, else ``~/.cache/ntlib``.
-
-    An empty value counts as unset: it would otherwise put the cache in
-    whatever folder the process runs in.
-    """
-    return Path(os.environ.get("NTLIB_CACHE_DIR") or "~/.cache/ntlib").expanduser()
-
-
-class CacheDirError(ValueError):
-    """The cache directory cannot hold the pretrained model (chapter 1)."""
-
-
-def check_cache_dir(cache_dir: str | Path | None = None) -> Path:
-    """The cache folder, created if needed, after checking that a file can be written.
-
-    Called before any training, so that an unwritable ``$NTLIB_CACHE_DIR`` or
-    ``--cache-dir`` is reported at once, not after minutes of pretraining.
-
-    Raises:
-        CacheDirError: (a ValueError) naming the folder and what to do.
-    """
-    folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    advice = (
-        "point --cache-dir or NTLIB_CACHE_DIR at a folder you can write, "
-        "for example /tmp/ntlib-cache"
-    )
-    if folder.exists() and not folder.is_dir():
-        raise CacheDirError(f"cache directory {folder} is not a folder; {advice}")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-check-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise CacheDirError(
-            f"cache directory {folder} cannot be written ({reason}); {advice}"
-        ) from None
-    return folder
-
-
 def save_atomically(state: dict, path: Path) -> None:
     """Write ``state`` with ``torch.save`` to ``path``, all or nothing.
 
-    The bytes go to a new, uniquely named file in the same folder (created
-    with ``O_EXCL``, so no file or link already there is ever followed) that
-    then replaces ``path`` in one step.  Two processes saving the same entry
-    at once both succeed, and one of the two complete files wins; an
-    interruption leaves no partial file behind.
+    The bytes are serialised in memory first, so that a full disk is the
+    one-line :class:`~ntlib.cache.CacheDirError` naming ``path`` of
+    :func:`ntlib.cache.write_atomically` (not an error from inside torch);
+    an interruption leaves no partial or temporary file behind.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(state, handle)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    write_atomically(path, buffer.getvalue())
 
 
 def _source_fingerprint(task: TransferTask) -> str:
@@ -118,7 +75,7 @@ def cache_path(
 ) -> Path:
     """Where :func:`pretrained_source_model` keeps this configuration's weights."""
     levels = check_activation(activation, levels)
-    folder = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    folder = cache_root(cache_dir)
     kind = "" if levels is None else f"-qcfs{levels}"
     name = (
         f"cnn-v{CACHE_VERSION}-{task.dataset}-{_source_fingerprint(task)}"
@@ -170,11 +127,7 @@ def pretrained_source_model(
     check_int("epochs", epochs, minimum=1)
     check_seed("seed", seed)
     path = cache_path(task, width, epochs, seed, cache_dir, activation, levels)
-    if path.exists() and not path.is_file():
-        raise CacheDirError(
-            f"cache entry {path} exists but is not a file; remove it or choose "
-            "another --cache-dir"
-        )
+    check_entry_path(path)
 
     def build() -> nn.Sequential:
         torch.manual_seed(seed)

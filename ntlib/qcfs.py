@@ -25,6 +25,8 @@ import math
 import torch
 from torch import nn
 
+from ntlib.checks import check_choice
+
 #: Activations a source network can be built with (``build_cnn``, ``pretrain``).
 ACTIVATIONS: tuple[str, ...] = ("relu", "qcfs")
 #: The largest number of quantisation levels accepted.
@@ -85,10 +87,7 @@ class QCFS(nn.Module):
 
 def check_activation(activation: str, levels: int | None) -> int | None:
     """Validate an ``(activation, levels)`` pair; ``levels`` only with ``qcfs``."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {activation!r}; valid: {', '.join(ACTIVATIONS)}"
-        )
+    check_choice("activation", activation, ACTIVATIONS)
     if activation == "relu":
         if levels is not None:
             raise ValueError("levels applies only to the qcfs activation")

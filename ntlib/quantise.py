@@ -82,7 +82,8 @@ def quantise_tensor(
     return codes.to(torch.int8 if max_code <= 127 else torch.int32), scale
 
 
-def _layer_name(module: nn.Module) -> str:
+def layer_name(module: nn.Module) -> str:
+    """A Conv2d's or Linear's name in tables: ``conv 1->8, 3x3``, ``dense 64->10``."""
     if isinstance(module, nn.Conv2d):
         kh, kw = module.kernel_size
         return f"conv {module.in_channels}->{module.out_channels}, {kh}x{kw}"
@@ -107,7 +108,7 @@ def quantise_layers(
     for index, module in enumerate(model):
         if isinstance(module, _AFFINE):
             codes, scale = quantise_tensor(module.weight, max_code)
-            layers.append(QuantisedLayer(index, _layer_name(module), scale, codes))
+            layers.append(QuantisedLayer(index, layer_name(module), scale, codes))
     if not layers:
         raise ValueError("the model has no Conv2d or Linear layer to quantise")
     return layers

@@ -1,19 +1,15 @@
-"""ANN-to-SNN conversion and evaluation over time steps (chapter 5).
+"""Spiking networks run over time steps, and their evaluation (chapter 5).
 
-Chapter 5 turns a trained ReLU network into a spiking one: every ReLU becomes
-an integrate-and-fire neuron with reset by subtraction, weights are normalised
-layer by layer from the activations on training data (by their maximum or
-their 99.9th percentile; a QCFS activation brings its own trained threshold),
-and the network is run for ``T`` time steps with the
-input given either as a constant current (direct coding) or as Poisson spikes
-(rate coding).  A :class:`~ntlib.tuning.ModulatoryBias` survives conversion as
-a constant current injected into the neurons behind it, which is what makes
-neuromodulatory tuning of a spiking network possible (chapter 6).
+A converted network (see :func:`ntlib.conversion.convert`) is a
+:class:`SpikingNetwork` of affine layers, injected currents and
+integrate-and-fire neurons.  It is run for ``T`` time steps with the input
+given either as a constant current (direct coding) or as Poisson spikes (rate
+coding); :func:`evaluate_snn` counts its accuracy, spikes and synaptic
+operations at each ``T``.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import numbers
 from collections.abc import Sequence
@@ -25,106 +21,29 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from ntlib.checks import check_finite, check_int, check_seed
-from ntlib.qcfs import QCFS
+from ntlib.checks import check_choice, check_int, check_seed
 from ntlib.snn_checks import (
     AFFINE,
-    SPIKING,
-    as_images,
-    check_convertible,
     check_images,
     check_one_timesteps,
     check_timesteps,
-    run_checked,
 )
-from ntlib.tuning import ModulatoryBias
 
 __all__ = [
     "CODINGS",
-    "NORMS",
     "SimulationRecord",
     "SpikingEvaluation",
     "SpikingNetwork",
-    "activation_scales",
     "check_one_timesteps",
     "check_timesteps",
-    "convert",
     "evaluate_snn",
     "spread_through",
 ]
 
-NORMS: tuple[str, ...] = ("max", "p99.9")
 CODINGS: tuple[str, ...] = ("direct", "rate")
 
 
-# ----------------------------------------------------- chapter 5: conversion
-def _check_choice(name: str, value: str, valid: Sequence[str]) -> None:
-    if value not in valid:
-        raise ValueError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
-
-
-@torch.no_grad()
-def activation_scales(
-    model: nn.Sequential,
-    data: Dataset | torch.Tensor,
-    norm: str = "p99.9",
-    max_samples: int = 2048,
-    nonzero: bool = False,
-) -> list[float]:
-    """The normalisation scale of every ReLU: the max or 99.9th percentile (ch. 5).
-
-    Activations are recorded on up to ``max_samples`` samples of ``data``
-    (training data: the test set never tunes the converter).  The max is
-    Diehl et al.'s (2015) normalisation; the percentile is Rueckauer et al.'s
-    (2017).  ``nonzero=False`` takes the percentile over all activations, the
-    zeros of silent ReLUs included; ``nonzero=True`` over the positive ones
-    only, as Rueckauer et al.'s SNN toolbox does, which gives a larger scale
-    when most activations are zero (the max is the same either way).  A
-    :class:`QCFS` activation's scale is its trained threshold ``lambda``,
-    whatever ``norm`` says: its output never exceeds it.
-
-    Example:
-        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(),
-        ...                     nn.Linear(3, 2))
-        >>> x = torch.rand(64, 1, 2, 2)
-        >>> all_ = activation_scales(net, x)[0]
-        >>> all_ <= activation_scales(net, x, nonzero=True)[0]
-        True
-    """
-    _check_choice("norm", norm, NORMS)
-    if not isinstance(nonzero, bool):
-        raise TypeError(
-            f"nonzero must be True or False, got {nonzero!r}; True takes the "
-            "percentile over the positive activations only"
-        )
-    modules = check_convertible(model)
-    x = as_images(data, max_samples)
-    scales = []
-    was_training = model.training
-    model.eval()
-    image_shape = tuple(x.shape[1:])
-    for index, module in enumerate(modules):
-        x = run_checked(module, x, index, image_shape)
-        if isinstance(module, QCFS):
-            scales.append(float(module.threshold.detach()))
-        elif isinstance(module, nn.ReLU):
-            flat = x.reshape(-1)
-            if nonzero:
-                flat = flat[flat > 0]
-            if flat.numel() == 0:  # a ReLU silent on every sample
-                scale = 0.0
-            elif norm == "max":
-                scale = float(flat.max())
-            else:  # torch.quantile accepts at most 2**24 values: sort instead
-                ordered = flat.sort().values
-                scale = float(
-                    ordered[min(len(ordered) - 1, int(0.999 * (len(ordered) - 1)))]
-                )
-            scales.append(max(scale, 1e-6))
-    model.train(was_training)
-    return scales
-
-
+# ------------------------------------------------ chapter 5: synapses reached
 def spread_through(
     ops: Sequence[nn.Module], h: torch.Tensor, weight: torch.Tensor | None = None
 ) -> torch.Tensor:
@@ -160,10 +79,6 @@ def _fan_out(ops: list[nn.Module], shape: tuple[int, ...]) -> torch.Tensor:
         return torch.zeros(shape)
     h.sum().backward()
     return x.grad[0].detach()
-
-
-def _scaled_param(source: torch.Tensor, factor: float) -> nn.Parameter:
-    return nn.Parameter(source.detach() * factor, requires_grad=source.requires_grad)
 
 
 @dataclass
@@ -249,52 +164,63 @@ class SpikingNetwork(nn.Module):
         last layer; spikes and synaptic operations are per sample.  With
         ``record_layers`` the spike count of every neuron is kept too.
         """
-        _check_choice("coding", coding, CODINGS)
+        check_choice("coding", coding, CODINGS)
         checkpoints = check_timesteps(timesteps)
         check_images(x, self.input_shape, "x")
         record = SimulationRecord()
-        batch = x.shape[0]
         total = 0.0
-        spikes = torch.zeros(batch)
-        synops = torch.zeros(batch)
+        spikes = torch.zeros(x.shape[0])
+        synops = torch.zeros(x.shape[0])
         neurons = self.neurons()
-        counts = [0.0] * len(neurons)
+        counts = [0.0] * len(neurons) if record_layers else None
         for neuron in neurons:
             neuron.reset_mem()
         for step in range(1, checkpoints[-1] + 1):
+            drive = x
             if coding == "rate":
                 drive = torch.bernoulli(x.clamp(0, 1), generator=generator)
                 synops = synops + (drive * self._fan_outs[0]).flatten(1).sum(1)
-            else:
-                drive = x
-            h, source = drive, 1
-            for module in self.layers:
-                if isinstance(module, snn.Leaky):
-                    mem = None
-                    if step == 1:
-                        mem = (
-                            torch.full_like(h, self.initial_membrane) * module.threshold
-                        )
-                    h, _ = module(h, mem)
-                    if record_layers:
-                        counts[source - 1] = counts[source - 1] + h.detach()
-                    spikes = spikes + h.detach().flatten(1).sum(1)
-                    synops = synops + (h.detach() * self._fan_outs[source]).flatten(
-                        1
-                    ).sum(1)
-                    source += 1
-                else:
-                    h = module(h)
+            h, spikes, synops = self._step(drive, step == 1, spikes, synops, counts)
             total = total + h
             if step in checkpoints:
                 record.outputs[step] = total / step
                 record.spikes[step] = spikes.clone()
                 record.synaptic_ops[step] = synops.clone()
-                if record_layers:
+                if counts is not None:
                     record.layer_counts[step] = [c.clone() for c in counts]
         for neuron in neurons:  # drop the batch-sized state held by each neuron
             neuron.mem = torch.zeros(0)
         return record
+
+    def _step(
+        self,
+        h: torch.Tensor,
+        first: bool,
+        spikes: torch.Tensor,
+        synops: torch.Tensor,
+        counts: list | None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """One time step through every layer: the output, spikes and synops so far.
+
+        On the ``first`` step each neuron starts at ``initial_membrane`` times
+        its threshold; ``counts`` (if kept) gains each neuron's spikes.
+        """
+        source = 1
+        for module in self.layers:
+            if not isinstance(module, snn.Leaky):
+                h = module(h)
+                continue
+            mem = None
+            if first:
+                mem = torch.full_like(h, self.initial_membrane) * module.threshold
+            h, _ = module(h, mem)
+            out = h.detach()
+            if counts is not None:
+                counts[source - 1] = counts[source - 1] + out
+            spikes = spikes + out.flatten(1).sum(1)
+            synops = synops + (out * self._fan_outs[source]).flatten(1).sum(1)
+            source += 1
+        return h, spikes, synops
 
     def forward(
         self, x: torch.Tensor, timesteps: int = 32, coding: str = "direct"
@@ -310,90 +236,6 @@ class SpikingNetwork(nn.Module):
             )
         steps = check_one_timesteps(timesteps)
         return self.simulate(x, steps, coding).outputs[steps]
-
-
-def convert(
-    model: nn.Sequential,
-    calibration_data: Dataset | torch.Tensor,
-    norm: str = "p99.9",
-    beta: float = 1.0,
-    initial_membrane: float = 0.5,
-    spike_grad=None,
-    max_samples: int = 2048,
-    nonzero: bool = False,
-) -> SpikingNetwork:
-    """Convert a trained ReLU or QCFS network into a spiking network (chapter 5).
-
-    Each ReLU (or :class:`QCFS` activation) becomes an snntorch ``Leaky`` neuron
-    (``beta=1``: integrate and fire) with threshold 1 and reset by subtraction.
-    Layer ``l``'s weights are multiplied by ``lambda_(l-1) / lambda_l`` and its
-    biases (the layer's own and any ``ModulatoryBias`` behind it, which becomes a
-    constant injected current) divided by ``lambda_l``, where ``lambda_l`` is the
-    max or 99.9th percentile of the ReLU's activations on ``calibration_data``, or a
-    QCFS activation's trained threshold (inputs are assumed in [0, 1]:
-    ``lambda_0 = 1``); ``nonzero`` picks the percentile over all or only the
-    positive activations (see :func:`activation_scales`).  Membranes start at
-    ``initial_membrane`` times the threshold: one half is QCFS's shift.
-    ``requires_grad`` is carried over from each source parameter, so a network
-    prepared for NT or TFT stays so.
-
-    Example:
-        >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(),
-        ...                     nn.Linear(3, 2))
-        >>> spiking = convert(net, torch.rand(64, 1, 2, 2))
-        >>> spiking(torch.rand(5, 1, 2, 2), timesteps=16).shape
-        torch.Size([5, 2])
-    """
-    _check_choice("norm", norm, NORMS)
-    beta = check_finite("beta", beta)
-    if not 0.0 < beta <= 1.0:
-        raise ValueError(f"beta must be in (0, 1], got {beta}")
-    check_finite("initial_membrane", initial_membrane)
-    check_int("max_samples", max_samples, minimum=1)
-    modules = check_convertible(model)
-    scales = iter(
-        activation_scales(model, calibration_data, norm, max_samples, nonzero)
-    )
-    sample = as_images(calibration_data, 1)
-    layers: list[nn.Module] = []
-    scale_in = 1.0
-    for index, module in enumerate(modules):
-        if isinstance(module, AFFINE):
-            following = modules[index + 1 : index + 3]
-            relu_next = any(isinstance(m, SPIKING) for m in following[:1]) or (
-                len(following) == 2
-                and isinstance(following[0], ModulatoryBias)
-                and isinstance(following[1], SPIKING)
-            )
-            scale_out = next(scales) if relu_next else 1.0
-            layer = copy.deepcopy(module)
-            layer.weight = _scaled_param(module.weight, scale_in / scale_out)
-            if module.bias is not None:
-                layer.bias = _scaled_param(module.bias, 1.0 / scale_out)
-            layers.append(layer)
-            scale_in = scale_out
-        elif isinstance(module, ModulatoryBias):
-            current = ModulatoryBias(tuple(module.modulatory_bias.shape))
-            current.modulatory_bias = _scaled_param(
-                module.modulatory_bias, 1.0 / scale_in
-            )
-            layers.append(current)
-        elif isinstance(module, SPIKING):
-            layers.append(
-                snn.Leaky(
-                    beta=beta,
-                    threshold=1.0,
-                    spike_grad=spike_grad,
-                    reset_mechanism="subtract",
-                )
-            )
-        elif isinstance(module, (nn.Dropout, nn.Identity)):
-            continue
-        else:
-            layers.append(copy.deepcopy(module))
-    return SpikingNetwork(
-        nn.Sequential(*layers), tuple(sample.shape[1:]), initial_membrane
-    )
 
 
 @dataclass
@@ -423,6 +265,7 @@ def evaluate_snn(
     layer reads analog pixels and is not counted).
 
     Example:
+        >>> from ntlib.conversion import convert
         >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
         >>> data = torch.utils.data.TensorDataset(torch.rand(8, 1, 2, 2),
         ...                                       torch.zeros(8, dtype=torch.long))
@@ -443,7 +286,7 @@ def evaluate_snn(
     if len(dataset) == 0:  # type: ignore[arg-type]
         raise ValueError("cannot evaluate on an empty data set")
     checkpoints = check_timesteps(timesteps)
-    _check_choice("coding", coding, CODINGS)
+    check_choice("coding", coding, CODINGS)
     check_int("batch_size", batch_size, minimum=1)
     check_seed("seed", seed)
     generator = torch.Generator().manual_seed(seed)

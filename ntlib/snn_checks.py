@@ -1,8 +1,9 @@
 """Checks of what the spiking-network functions are given (chapter 5).
 
 Time steps, batches of images, calibration data and the layers a converter
-can read: :mod:`ntlib.snn` calls these first, so that a mistake is reported
-in one sentence naming the argument rather than from inside torch.
+can read: :mod:`ntlib.conversion` and :mod:`ntlib.snn` call these first, so
+that a mistake is reported in one sentence naming the argument rather than
+from inside torch.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from ntlib.checks import first_line
+from ntlib.modulation import ModulatoryBias
 from ntlib.qcfs import QCFS
-from ntlib.tuning import ModulatoryBias
 
 #: Layers with weights, and layers a spike passes through unchanged in kind.
 AFFINE = (nn.Conv2d, nn.Linear)
@@ -33,7 +34,7 @@ _ADVICE = {
     "BatchNorm2d": "fold it into the preceding convolution, or train without it",
     "BatchNorm1d": "fold it into the preceding linear layer, or train without it",
     "ModulatoryGain": "fold it into the weights first with "
-    "ntlib.tuning.fold_modulatory_biases",
+    "ntlib.modulation.fold_modulatory_biases",
 }
 _SUPPORTED = "Conv2d, Linear, ReLU, QCFS, AvgPool2d, Flatten, Dropout, ModulatoryBias"
 

@@ -4,7 +4,7 @@ Two ways to give a spiking network a new, similar task while its weights stay
 frozen:
 
 - ``convert``: tune the supplemental biases of the deep network (chapter 2),
-  then convert it (:func:`ntlib.snn.convert`); each bias becomes a constant
+  then convert it (:func:`ntlib.conversion.convert`); each bias becomes a constant
   current injected into the neurons behind it.
 - ``surrogate``: convert the pretrained network with zero supplemental biases
   and train those currents directly in the spiking network, through time,
@@ -24,29 +24,27 @@ import torch
 from snntorch import surrogate
 from torch import nn
 from torch.utils.data import TensorDataset
-from tqdm.auto import tqdm
 
 from ntlib.checks import check_int
+from ntlib.conversion import convert
 from ntlib.data import TransferTask
-from ntlib.snn import SpikingNetwork, check_one_timesteps, convert, evaluate_snn
-from ntlib.train import DEFAULT_LR, adam_and_loader, evaluate, fit
+from ntlib.snn import SpikingNetwork, check_one_timesteps, evaluate_snn
+from ntlib.train import DEFAULT_LR, adam_and_loader, evaluate, fit, run_epochs
 from ntlib.transfer import check_tune_args
-from ntlib.tuning import GAIN_METHODS, METHODS, prepare, trainable_params
+from ntlib.tuning import TUNING_METHODS, prepare, trainable_params
 
 #: How the supplemental biases reach the spiking network (chapter 6).
 SNN_MODES: tuple[str, ...] = ("convert", "surrogate")
-#: The tuning methods a spiking network can be tuned with here; a gain-tuned
-#: deep network converts once its gains are folded (chapter 10).
-SPIKING_METHODS: tuple[str, ...] = tuple(m for m in METHODS if m not in GAIN_METHODS)
-#: Adam's learning rate for surrogate training, per method.  The injected
-#: currents are the deep network's biases divided by the layer scales, and
-#: only a few epochs are affordable, so NT takes a larger step than in
-#: ``ntlib.train.DEFAULT_LR`` (chapter 6).
+#: The tuning methods a spiking network can be tuned with here, read from
+#: :data:`ntlib.tuning.TUNING_METHODS`; a gain-tuned deep network converts once
+#: its gains are folded (chapter 10).
+SPIKING_METHODS: tuple[str, ...] = tuple(m.name for m in TUNING_METHODS if m.spiking)
+#: Adam's learning rate for surrogate training, per method (each method's
+#: ``spiking_lr``).  The injected currents are the deep network's biases
+#: divided by the layer scales, and only a few epochs are affordable, so NT
+#: takes a larger step than in ``ntlib.train.DEFAULT_LR`` (chapter 6).
 DEFAULT_SNN_LR: dict[str, float] = {
-    "nt": 3e-2,
-    "nt-head": 3e-2,
-    "linear": 1e-2,
-    "tft": 1e-3,
+    m.name: m.spiking_lr for m in TUNING_METHODS if m.spiking_lr is not None
 }
 
 
@@ -74,23 +72,14 @@ def fit_snn(
     timesteps = check_one_timesteps(timesteps)
     if not isinstance(network, SpikingNetwork):
         raise TypeError(
-            f"network must be a SpikingNetwork (see ntlib.snn.convert), got "
-            f"{type(network).__name__}"
+            "network must be a SpikingNetwork (see ntlib.conversion.convert), "
+            f"got {type(network).__name__}"
         )
     optimizer, loader = adam_and_loader(network, dataset, epochs, lr, batch_size, seed)
-    loss_fn = nn.CrossEntropyLoss()
-    losses = []
     network.train()
-    for _ in tqdm(range(epochs), desc="epochs", disable=not progress, leave=False):
-        total, count = 0.0, 0
-        for x, y in loader:
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(network(x, timesteps), y)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(y)
-            count += len(y)
-        losses.append(total / max(count, 1))
+    losses = run_epochs(
+        lambda x: network(x, timesteps), optimizer, loader, epochs, progress=progress
+    )
     network.eval()
     return losses
 
@@ -163,61 +152,49 @@ def tune_spiking(
         >>> run.trainable_params  # one current per channel: 4 + 8 + 16 + 10
         38
     """
-    if mode not in SNN_MODES:
-        raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(SNN_MODES)}")
-    check_tune_args(task, method, granularity, epochs, lr, seed)
-    if method in GAIN_METHODS:
-        raise ValueError(
-            f"method {method!r} is not available for spiking networks; use one of "
-            f"{', '.join(SPIKING_METHODS)}, or tune the deep network with "
-            f"{method!r}, fold it (ntlib.tuning.fold_modulatory_biases) and convert"
-        )
-    check_int("batch_size", batch_size, minimum=1)
+    _check_spiking_args(task, method, mode, granularity, epochs, lr, seed, batch_size)
     timesteps = check_one_timesteps(timesteps)
     torch.manual_seed(seed)
     tuned = prepare(source_model, method, granularity, task.input_shape)
     spike_grad = surrogate.atan() if mode == "surrogate" else None
     network = convert(tuned, task.target_train, norm, spike_grad=spike_grad)
     before = snn_accuracy(network, task.target_test, timesteps)
-    ann_target_acc = None
     start = time.perf_counter()
+    training = {"batch_size": batch_size, "seed": seed, "progress": progress}
     if mode == "convert":
         lr = lr or DEFAULT_LR[method]
-        if epochs > 0:
-            fit(
-                tuned,
-                task.target_train,
-                epochs,
-                lr=lr,
-                batch_size=batch_size,
-                seed=seed,
-                progress=progress,
-            )
-        ann_target_acc = evaluate(tuned, task.target_test)
-        network = convert(tuned, task.target_train, norm)
+        network, ann_target_acc = _tune_then_convert(
+            tuned, task, epochs, lr, norm, training
+        )
     else:
         lr = lr or DEFAULT_SNN_LR[method]
+        ann_target_acc = None
         if epochs > 0:
-            fit_snn(
-                network,
-                task.target_train,
-                timesteps,
-                epochs,
-                lr=lr,
-                batch_size=batch_size,
-                seed=seed,
-                progress=progress,
-            )
+            fit_snn(network, task.target_train, timesteps, epochs, lr=lr, **training)
     seconds = time.perf_counter() - start
+    settings = {"method": method, "mode": mode, "granularity": granularity,
+                "seed": seed, "timesteps": timesteps, "epochs": epochs,
+                "lr": float(lr)}
+    return _spiking_transfer(
+        settings, source_model, task, tuned, network, before, ann_target_acc, seconds
+    )
+
+
+def _spiking_transfer(
+    settings: dict,
+    source_model: nn.Sequential,
+    task: TransferTask,
+    tuned: nn.Sequential,
+    network: SpikingNetwork,
+    before: float,
+    ann_target_acc: float | None,
+    seconds: float,
+) -> SpikingTransfer:
+    """The record of one :func:`tune_spiking` run, scored at its ``timesteps``."""
+    timesteps = settings["timesteps"]
     result = evaluate_snn(network, task.target_test, [timesteps])
     return SpikingTransfer(
-        method=method,
-        mode=mode,
-        granularity=granularity,
-        seed=seed,
-        timesteps=timesteps,
-        epochs=epochs,
-        lr=float(lr),
+        **settings,
         trainable_params=trainable_params(tuned),
         total_params=sum(p.numel() for p in tuned.parameters()),
         source_test_acc=evaluate(source_model, task.source_test),
@@ -228,6 +205,48 @@ def tune_spiking(
         synaptic_ops_per_inference=result.synaptic_ops_per_inference[timesteps],
         train_seconds=seconds,
     )
+
+
+def _tune_then_convert(
+    tuned: nn.Sequential,
+    task: TransferTask,
+    epochs: int,
+    lr: float,
+    norm: str,
+    training: dict,
+) -> tuple[SpikingNetwork, float]:
+    """``convert`` mode: tune the deep network, then convert it (chapter 6).
+
+    Returns the spiking network and the tuned deep network's target accuracy.
+    """
+    if epochs > 0:
+        fit(tuned, task.target_train, epochs, lr=lr, **training)
+    ann_target_acc = evaluate(tuned, task.target_test)
+    return convert(tuned, task.target_train, norm), ann_target_acc
+
+
+def _check_spiking_args(
+    task: TransferTask,
+    method: str,
+    mode: str,
+    granularity: str,
+    epochs: int,
+    lr: float | None,
+    seed: int,
+    batch_size: int,
+) -> None:
+    """Raise a ValueError/TypeError naming the first bad argument of tune_spiking."""
+    if mode not in SNN_MODES:
+        raise ValueError(f"unknown mode {mode!r}; valid: {', '.join(SNN_MODES)}")
+    check_tune_args(task, method, granularity, epochs, lr, seed)
+    if method not in SPIKING_METHODS:
+        raise ValueError(
+            f"method {method!r} is not available for spiking networks; use one of "
+            f"{', '.join(SPIKING_METHODS)}, or tune the deep network with "
+            f"{method!r}, fold it (ntlib.modulation.fold_modulatory_biases) and "
+            "convert"
+        )
+    check_int("batch_size", batch_size, minimum=1)
 
 
 def compare_spiking(

@@ -53,14 +53,14 @@ def _grid_point(params: Any) -> dict[str, Any]:
 def explorer_point(params: Any) -> dict[str, Any]:
     """One transient as an explorer point (traces and figures), cached on disk."""
     from ntlib.circuits.cache import cache_key, cached_json
-    from ntlib.circuits.characterize import model_key
     from ntlib.circuits.neuron import build_netlist
+    from ntlib.circuits.process import get_process
 
     key = cache_key(
         "explorer-point",
         TRACE_POINTS,
         build_netlist(params),
-        model_key(params.process, params.corner),
+        get_process(params.process).cache_key(params.corner),
     )
     return cached_json(key, lambda: _grid_point(params))
 
@@ -83,18 +83,12 @@ def explorer_grid(
         ``spike_times_us``, ``firing_rate_hz``, ``power_w`` and
         ``power_w_by_domain``.
     """
-    from ntlib.circuits.neuron import NeuronParams
+    from ntlib.circuits.neuron import params_grid
     from ntlib.parallel import map_processes
 
-    params = [
-        NeuronParams(
-            supply_v=float(v),
-            weight_code=weight_code,
-            input_rate_hz=input_rate_hz,
-            duration_s=duration_s,
-        )
-        for v in supply_v
-    ]
+    params = params_grid(
+        supply_v, (weight_code,), input_rate_hz=input_rate_hz, duration_s=duration_s
+    )
     return {
         "weight_code": weight_code,
         "input_rate_hz": input_rate_hz,
@@ -114,6 +108,22 @@ def point_title(point: dict[str, Any]) -> str:
         f"synapse supply {point['supply_v']:.2f} V: "
         f"{point['firing_rate_hz'] / 1e3:.1f} kHz, {point['power_w'] * 1e9:.0f} nW"
     )
+
+
+def _slider_steps(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One slider step per point: show its two traces, title it."""
+    steps = []
+    for i, point in enumerate(points):
+        visible = [False] * (2 * len(points))
+        visible[2 * i] = visible[2 * i + 1] = True
+        steps.append(
+            {
+                "method": "update",
+                "label": f"{point['supply_v']:.2f}",
+                "args": [{"visible": visible}, {"title": {"text": point_title(point)}}],
+            }
+        )
+    return steps
 
 
 def explorer_figure(grid: dict[str, Any], start: int | None = None) -> Any:
@@ -150,17 +160,7 @@ def explorer_figure(grid: dict[str, Any], start: int | None = None) -> Any:
                 visible=i == start,
             )
         )
-    steps = []
-    for i, point in enumerate(points):
-        visible = [False] * (2 * len(points))
-        visible[2 * i] = visible[2 * i + 1] = True
-        steps.append(
-            {
-                "method": "update",
-                "label": f"{point['supply_v']:.2f}",
-                "args": [{"visible": visible}, {"title": {"text": point_title(point)}}],
-            }
-        )
+    steps = _slider_steps(points)
     fig.update_layout(
         title={"text": point_title(points[start])},
         xaxis={"title": {"text": "time (us)"}},

@@ -3,8 +3,9 @@
 Plain mini-batch Adam with cross-entropy.  Only parameters with
 ``requires_grad`` reach the optimizer, so a frozen weight is never touched,
 not even by weight decay.  Everything runs on the CPU unless ``device`` names
-another one.  This module imports no other part of ntlib except the seed, so
-that the pretraining in :mod:`ntlib.models` can use it.
+another one.  :func:`run_epochs` is the one epoch loop of the library: the
+deep networks' :func:`fit` and the spiking networks'
+:func:`ntlib.snn_train.fit_snn` both call it.
 """
 
 from __future__ import annotations
@@ -20,19 +21,12 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 from tqdm.auto import tqdm
 
 from ntlib.checks import check_finite, check_int, check_seed, first_line
+from ntlib.tuning import TUNING_METHODS
 
-#: Learning rate per tuning method: a bias-only network moves further per unit
-#: of change than a full one, so NT is given a larger step (chapter 2).  The
-#: gain methods' rates were chosen on validation data (noise and class-split,
-#: 1e-3 to 3, benchmarks/bench_gain.py --select-lr; chapter 10).
-DEFAULT_LR: dict[str, float] = {
-    "nt": 1e-2,
-    "nt-head": 1e-2,
-    "linear": 1e-2,
-    "tft": 1e-3,
-    "gain": 3e-1,
-    "nt-gain": 1e-1,
-}
+#: Learning rate per tuning method, read from :data:`ntlib.tuning.TUNING_METHODS`
+#: (a bias-only network moves further per unit of change than a full one, so
+#: NT is given a larger step; chapter 2).
+DEFAULT_LR: dict[str, float] = {m.name: m.lr for m in TUNING_METHODS}
 DEFAULT_BATCH_SIZE = 64
 
 
@@ -155,22 +149,43 @@ def fit(
     if isinstance(dataset, TensorDataset):
         check_fits_model(model.to(device), dataset, "dataset")
     model.to(device).train()
+    start = time.perf_counter()
+    losses = run_epochs(model, optimizer, loader, epochs, device, progress)
+    model.eval()
+    return FitResult(losses=losses, train_seconds=time.perf_counter() - start)
+
+
+def run_epochs(
+    forward: Callable[[torch.Tensor], torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    loader: DataLoader,
+    epochs: int,
+    device: str = "cpu",
+    progress: bool = False,
+) -> list[float]:
+    """The epoch loop: cross-entropy of ``forward(x)``, one optimiser step a batch.
+
+    ``forward`` maps a batch of images to logits: the model itself for a deep
+    network (:func:`fit`, chapter 1), the mean output over time for a spiking
+    network (:func:`ntlib.snn_train.fit_snn`, chapter 6).
+
+    Returns:
+        The mean loss of each epoch.
+    """
     loss_fn = nn.CrossEntropyLoss()
     losses: list[float] = []
-    start = time.perf_counter()
     for _ in tqdm(range(epochs), desc="epochs", disable=not progress, leave=False):
         total, count = 0.0, 0
         for x, y in loader:
             x, y = x.to(device), y.to(device)
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
+            loss = loss_fn(forward(x), y)
             loss.backward()
             optimizer.step()
             total += loss.item() * len(y)
             count += len(y)
         losses.append(total / max(count, 1))
-    model.eval()
-    return FitResult(losses=losses, train_seconds=time.perf_counter() - start)
+    return losses
 
 
 @torch.no_grad()
@@ -203,15 +218,6 @@ def mean_std(values: Iterable[float]) -> tuple[float, float]:
         raise ValueError("mean_std needs at least one value")
     std = statistics.stdev(values) if len(values) > 1 else 0.0
     return statistics.fmean(values), std
-
-
-def over_seeds(
-    run: Callable[[int], float], seeds: Iterable[int]
-) -> tuple[float, float, list[float]]:
-    """Call ``run(seed)`` for each seed; return mean, std and the values (chapter 2)."""
-    values = [float(run(seed)) for seed in seeds]
-    mean, std = mean_std(values)
-    return mean, std, values
 
 
 def gap_recovered(accuracy: float, frozen: float, tft: float) -> float:

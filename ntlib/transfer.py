@@ -12,23 +12,18 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ntlib.checks import check_finite, check_int, check_seed
-from ntlib.data import TransferTask, check_name, load_task
-from ntlib.lean import lean_copy
+from ntlib.checks import check_choice, check_finite, check_int, check_seed
+from ntlib.data import TransferTask, load_task
+from ntlib.memory_lean import lean_copy
 from ntlib.models import DEFAULT_WIDTH
+from ntlib.modulation import GRANULARITIES
 from ntlib.pretrain import (
     DEFAULT_PRETRAIN_EPOCHS,
     pretrained_source_model,
     pretrained_sources,
 )
 from ntlib.train import DEFAULT_BATCH_SIZE, DEFAULT_LR, evaluate, fit
-from ntlib.tuning import (
-    GRANULARITIES,
-    METHODS,
-    prepare,
-    total_params,
-    trainable_params,
-)
+from ntlib.tuning import METHODS, prepare, total_params, trainable_params
 
 #: Tuning epochs on the target task used by the book's defaults.
 DEFAULT_TUNE_EPOCHS = 15
@@ -51,8 +46,8 @@ def check_tune_args(
             f"task must be a TransferTask (see ntlib.load_task), got "
             f"{type(task).__name__}"
         )
-    check_name("method", method, METHODS)
-    check_name("granularity", granularity, GRANULARITIES)
+    check_choice("method", method, METHODS)
+    check_choice("granularity", granularity, GRANULARITIES)
     check_int("epochs", epochs, minimum=0)
     if lr is not None:
         check_finite("lr", lr, positive=True)
@@ -76,7 +71,7 @@ def tune(
 
     ``source_model`` is left untouched.  ``lr`` defaults to the method's entry
     in :data:`ntlib.train.DEFAULT_LR`.  ``memory_lean`` trains through
-    :func:`ntlib.lean.lean_copy` (same gradients, less memory).
+    :func:`ntlib.memory_lean.lean_copy` (same gradients, less memory).
 
     Returns:
         The tuned model and a dict with ``method``, ``granularity``, ``seed``,
@@ -194,7 +189,7 @@ def gain_comparison(
         One dict per run: ``config``, ``granularity``, ``seed``, ``lr``,
         ``target_test_acc`` and ``trainable_params``.
     """
-    check_name("granularity", granularity, GRANULARITIES)
+    check_choice("granularity", granularity, GRANULARITIES)
     if isinstance(seeds, int) or not seeds:
         raise ValueError(
             f"seeds must be a non-empty tuple of seeds such as (0, 1, 2), got {seeds!r}"
@@ -245,7 +240,7 @@ def seeded_source(
     changes (the ``noise`` task's noise), the source network's initial weights
     and its pretraining batch order; passing the same ``seed`` to :func:`tune`
     also draws the tuning batch order.  The train/test split stays fixed
-    (:data:`ntlib.data.SPLIT_SEED`), so every seed is scored on the same test
+    (:data:`ntlib.datasets.SPLIT_SEED`), so every seed is scored on the same test
     images.
     """
     return seeded_sources(

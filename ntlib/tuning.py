@@ -1,169 +1,193 @@
-"""Neuromodulatory tuning: a supplemental bias on every neuron (chapter 2).
+"""Tuning methods: one table, and :func:`prepare` that reads it (chapters 2 and 3).
 
-A :class:`ModulatoryBias` sits right after a frozen ``Conv2d`` or ``Linear``
-layer and adds a learned offset to its pre-activation, shifting how easily
-each neuron behind it fires.
+A *method* says which parameters of a pretrained network a new task may
+train: a modulatory bias per neuron (NT, chapter 2), a gain per neuron
+(chapter 10), the output layer, or every weight (traditional fine-tuning).
+Each method is one :class:`Method` record in :data:`TUNING_METHODS`; the
+names, descriptions, learning rates and the spiking methods that other
+modules list are all read from it, so a new method is one new entry.  The
+parameter counts of chapters 1-3 (:func:`trainable_params`,
+:func:`nt_param_count`, :func:`nt_saving`) live here too.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from ntlib.checks import check_choice
+from ntlib.modulation import (
+    check_granularity,
+    insert_modulatory_biases,
+    insert_modulatory_gains,
+)
 
-class ModulatoryBias(nn.Module):
-    """A supplemental bias added to a layer's pre-activation, initialised to zero.
+#: What a method trains of the pretrained layers themselves.
+TRAINED_WEIGHTS: tuple[str, ...] = ("none", "head", "all")
 
-    Args:
-        shape: ``(C, 1, 1)`` for one bias per conv channel, ``(C, H, W)`` for one
-            per conv output position (per unit), ``(F,)`` for a linear layer.
+
+@dataclass(frozen=True)
+class Method:
+    """One way to adapt a pretrained network to a new task (chapter 2).
+
+    Attributes:
+        name: what the reader types (``prepare(model, "nt")``).
+        description: one line for tables and ``--help``.
+        trains_bias: a :class:`~ntlib.modulation.ModulatoryBias` after every
+            Conv2d and Linear (not the output layer when it is retrained).
+        trains_gain: a :class:`~ntlib.modulation.ModulatoryGain` after every
+            Conv2d and Linear (not the output layer when it is retrained).
+        weights: which pretrained layers train: ``"none"``, ``"head"`` (the
+            output layer's weights and bias) or ``"all"``.
+        lr: Adam's default learning rate for the deep network.
+        spiking_lr: Adam's default learning rate for surrogate training of a
+            spiking network (chapter 6); ``None`` where the method is not
+            available for spiking networks.
     """
 
-    def __init__(self, shape: tuple[int, ...]) -> None:
-        super().__init__()
-        self.modulatory_bias = nn.Parameter(torch.zeros(shape))
+    name: str
+    description: str
+    trains_bias: bool
+    trains_gain: bool
+    weights: str
+    lr: float
+    spiking_lr: float | None = None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.modulatory_bias
+    def __post_init__(self) -> None:
+        if self.weights not in TRAINED_WEIGHTS:
+            raise ValueError(
+                f"Method {self.name!r}: weights must be one of "
+                f"{', '.join(TRAINED_WEIGHTS)}, got {self.weights!r}"
+            )
 
-    def extra_repr(self) -> str:
-        return f"shape={tuple(self.modulatory_bias.shape)}"
+    @property
+    def per_neuron(self) -> bool:
+        """Whether the method inserts a modulator per neuron."""
+        return self.trains_bias or self.trains_gain
 
+    @property
+    def spiking(self) -> bool:
+        """Whether a spiking network can be tuned with it (chapter 6)."""
+        return self.spiking_lr is not None
 
-#: Ways to adapt a pretrained network to the target task (chapter 2).
-METHODS: tuple[str, ...] = ("nt", "nt-head", "linear", "tft", "gain", "nt-gain")
-#: The methods that train a multiplicative :class:`~ntlib.gain.ModulatoryGain`.
-GAIN_METHODS: tuple[str, ...] = ("gain", "nt-gain")
-#: The methods that insert a per-neuron parameter into an nn.Sequential.
-_NEURON_METHODS: tuple[str, ...] = ("nt", "nt-head", "gain", "nt-gain")
-#: One modulatory bias per channel (filter or linear unit) or per unit (neuron).
-GRANULARITIES: tuple[str, ...] = ("channel", "unit")
-
-METHOD_DESCRIPTIONS: dict[str, str] = {
-    "nt": "neuromodulatory tuning: a bias per neuron, every weight frozen",
-    "nt-head": "neuromodulatory tuning plus a retrained output layer",
-    "linear": "linear probe: only the output layer is trained",
-    "tft": "traditional fine-tuning: every weight and bias is trained",
-    "gain": "a gain per neuron on its weighted input, every weight frozen",
-    "nt-gain": "a bias and a gain per neuron, every weight frozen",
-}
-
-
-def _check(kind: str, value: str, valid: tuple[str, ...]) -> None:
-    if value not in valid:
-        raise ValueError(
-            f"unknown {kind} {value!r}; valid names are: {', '.join(valid)}"
-        )
-
-
-def _output_shapes(
-    model: nn.Sequential, input_shape: tuple[int, ...]
-) -> list[tuple[int, ...]]:
-    """Shape (without batch) of every layer's output for one input image."""
-    shapes = []
-    x = torch.zeros((1, *input_shape))
-    with torch.no_grad():
-        for layer in model:
-            x = layer(x)
-            shapes.append(tuple(x.shape[1:]))
-    return shapes
+    def setup(
+        self, tuned: nn.Sequential, granularity: str, input_shape
+    ) -> nn.Sequential:
+        """Set up ``tuned`` (a copy of the pretrained network, changed in place)."""
+        for parameter in tuned.parameters():
+            parameter.requires_grad_(self.weights == "all")
+        head = self.weights == "head"
+        if head:
+            last = [m for m in tuned if isinstance(m, nn.Linear)][-1]
+            for parameter in last.parameters():
+                parameter.requires_grad_(True)
+        if self.trains_bias:
+            tuned = insert_modulatory_biases(
+                tuned, granularity, input_shape, skip_last=head
+            )
+        if self.trains_gain:
+            tuned = insert_modulatory_gains(
+                tuned, granularity, input_shape, skip_last=head
+            )
+        return tuned
 
 
-def _check_tunable(model: nn.Module, method: str) -> None:
-    """Raise a TypeError/ValueError if ``method`` cannot be applied to ``model``."""
+#: Learning rates: a bias-only network moves further per unit of change than a
+#: full one, so NT is given a larger step (chapter 2); the gain methods' rates
+#: were chosen on validation data (noise and class-split, 1e-3 to 3,
+#: benchmarks/bench_gain.py --select-lr; chapter 10).  In a spiking network the
+#: injected currents are the deep network's biases divided by the layer scales,
+#: and only a few epochs are affordable, so NT takes a larger step there
+#: (chapter 6).  A gain-tuned network converts once its gains are folded.
+TUNING_METHODS: tuple[Method, ...] = (
+    Method("nt", "neuromodulatory tuning: a bias per neuron, every weight frozen",
+           trains_bias=True, trains_gain=False, weights="none",
+           lr=1e-2, spiking_lr=3e-2),
+    Method("nt-head", "neuromodulatory tuning plus a retrained output layer",
+           trains_bias=True, trains_gain=False, weights="head",
+           lr=1e-2, spiking_lr=3e-2),
+    Method("linear", "linear probe: only the output layer is trained",
+           trains_bias=False, trains_gain=False, weights="head",
+           lr=1e-2, spiking_lr=1e-2),
+    Method("tft", "traditional fine-tuning: every weight and bias is trained",
+           trains_bias=False, trains_gain=False, weights="all",
+           lr=1e-3, spiking_lr=1e-3),
+    Method("gain", "a gain per neuron on its weighted input, every weight frozen",
+           trains_bias=False, trains_gain=True, weights="none", lr=3e-1),
+    Method("nt-gain", "a bias and a gain per neuron, every weight frozen",
+           trains_bias=True, trains_gain=True, weights="none", lr=1e-1),
+)
+
+#: The names of :data:`TUNING_METHODS`, in table order.
+METHODS: tuple[str, ...] = tuple(m.name for m in TUNING_METHODS)
+#: One line per method, read from the table.
+METHOD_DESCRIPTIONS: dict[str, str] = {m.name: m.description for m in TUNING_METHODS}
+#: The methods that train a multiplicative :class:`~ntlib.modulation.ModulatoryGain`.
+GAIN_METHODS: tuple[str, ...] = tuple(m.name for m in TUNING_METHODS if m.trains_gain)
+
+
+def get_method(name: str | Method) -> Method:
+    """The :class:`Method` called ``name`` (a Method is returned as it is).
+
+    Example:
+        >>> get_method("nt").lr
+        0.01
+    """
+    if isinstance(name, Method):
+        return name
+    names = [entry.name for entry in TUNING_METHODS]  # read now: the table may grow
+    return TUNING_METHODS[names.index(check_choice("method", name, names))]
+
+
+def _check_tunable(model: nn.Module, entry: Method) -> None:
+    """Raise a TypeError/ValueError if ``entry`` cannot be applied to ``model``."""
+    name = entry.name
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}")
-    if method in _NEURON_METHODS and not isinstance(model, nn.Sequential):
+    if entry.per_neuron and not isinstance(model, nn.Sequential):
         raise TypeError(
-            f"method {method!r} inserts per-neuron parameters into an nn.Sequential, got "
+            f"method {name!r} inserts per-neuron parameters into an nn.Sequential, got "
             f"{type(model).__name__}; build the model as an nn.Sequential"
         )
     layers = list(model) if isinstance(model, nn.Sequential) else list(model.modules())
-    if method in _NEURON_METHODS and not any(
+    if entry.per_neuron and not any(
         isinstance(m, nn.Conv2d | nn.Linear) for m in layers
     ):
         raise ValueError(
-            f"model has no Conv2d or Linear layer, so method {method!r} has no "
+            f"model has no Conv2d or Linear layer, so method {name!r} has no "
             "neuron to give a modulatory bias or gain; layers: "
             f"{', '.join(type(m).__name__ for m in layers) or 'none'}"
         )
-    if method in ("linear", "nt-head") and not any(
-        isinstance(m, nn.Linear) for m in layers
-    ):
+    if entry.weights == "head" and not any(isinstance(m, nn.Linear) for m in layers):
         raise ValueError(
-            f"method {method!r} retrains the output layer, but model has no "
+            f"method {name!r} retrains the output layer, but model has no "
             "Linear layer"
         )
-    if method == "tft" and not any(True for _ in model.parameters()):
-        raise ValueError("method 'tft' trains the weights, but model has none")
-
-
-def bias_shape(
-    layer: nn.Module, output_shape: tuple[int, ...], granularity: str
-) -> tuple[int, ...]:
-    """Shape of the modulatory bias after ``layer`` at ``granularity``.
-
-    A linear layer always gets one bias per output unit.  A convolution gets
-    one per filter (``(C, 1, 1)``, per channel) or one per output position
-    (``(C, H, W)``, per unit: literally one per neuron).
-    """
-    _check("granularity", granularity, GRANULARITIES)
-    if isinstance(layer, nn.Linear):
-        return (layer.out_features,)
-    if isinstance(layer, nn.Conv2d):
-        channels = layer.out_channels
-        if granularity == "channel":
-            return (channels, 1, 1)
-        return tuple(output_shape)
-    raise ValueError(f"no modulatory bias for a {type(layer).__name__} layer")
-
-
-def insert_modulatory_biases(
-    model: nn.Sequential,
-    granularity: str = "channel",
-    input_shape: tuple[int, ...] | None = None,
-    skip_last: bool = False,
-) -> nn.Sequential:
-    """A new Sequential with a :class:`ModulatoryBias` after each Conv2d and Linear.
-
-    The layers themselves are shared with ``model`` (not copied).  Per-unit
-    biases need ``input_shape`` to know each convolution's output size.
-    ``skip_last`` leaves the last Linear without one (it is retrained instead).
-    """
-    _check("granularity", granularity, GRANULARITIES)
-    _check_tunable(model, "nt")
-    has_conv = any(isinstance(m, nn.Conv2d) for m in model)
-    if granularity == "unit" and has_conv and input_shape is None:
-        raise ValueError("per-unit modulatory biases need input_shape=(C, H, W)")
-    shapes = _output_shapes(model, input_shape) if input_shape else [()] * len(model)
-    last = max(i for i, m in enumerate(model) if isinstance(m, nn.Conv2d | nn.Linear))
-    layers: list[nn.Module] = []
-    for i, (layer, shape) in enumerate(zip(model, shapes, strict=True)):
-        layers.append(layer)
-        if isinstance(layer, nn.Conv2d | nn.Linear) and not (skip_last and i == last):
-            layers.append(ModulatoryBias(bias_shape(layer, shape, granularity)))
-    return nn.Sequential(*layers)
+    if entry.weights == "all" and not any(True for _ in model.parameters()):
+        raise ValueError(f"method {name!r} trains the weights, but model has none")
 
 
 def prepare(
     model: nn.Sequential,
-    method: str,
+    method: str | Method,
     granularity: str = "channel",
     input_shape: tuple[int, int, int] | None = None,
 ) -> nn.Sequential:
     """A copy of a pretrained ``model`` set up for one tuning method (chapter 2).
 
-    The pretrained weights are deep-copied; ``model`` is never changed.
+    The pretrained weights are deep-copied; ``model`` is never changed.  The
+    method's :class:`Method` entry says what trains:
 
-    - ``nt``: a zero :class:`ModulatoryBias` after every Conv2d and Linear;
-      every pretrained parameter frozen (``requires_grad=False``).
+    - ``nt``: a zero :class:`~ntlib.modulation.ModulatoryBias` after every
+      Conv2d and Linear; every pretrained parameter frozen.
     - ``nt-head``: as ``nt``, but the output layer is retrained (its weights
       and bias) and carries no modulatory bias of its own.
     - ``linear``: every parameter frozen except the output layer's.
     - ``tft``: every parameter trainable.
-    - ``gain``: a :class:`~ntlib.gain.ModulatoryGain` of one after every
+    - ``gain``: a :class:`~ntlib.modulation.ModulatoryGain` of one after every
       Conv2d and Linear (scaling its weighted sum, not its bias); every
       pretrained parameter frozen (chapter 10).
     - ``nt-gain``: both a gain and a modulatory bias after every Conv2d and
@@ -171,8 +195,8 @@ def prepare(
 
     Args:
         model: the pretrained network (a Sequential of Conv2d/ReLU/...).
-        method: one of :data:`METHODS`.
-        granularity: one of :data:`GRANULARITIES` (the bias and gain methods).
+        method: one of :data:`METHODS`, or a :class:`Method` of your own.
+        granularity: one of :data:`ntlib.modulation.GRANULARITIES` (the bias and gain methods).
         input_shape: ``(C, H, W)`` of one image; needed per unit.
 
     Example:
@@ -181,9 +205,9 @@ def prepare(
         >>> trainable_params(net)  # 16 + 32 + 64 + 10 neurons
         122
     """
-    _check("method", method, METHODS)
-    _check("granularity", granularity, GRANULARITIES)
-    _check_tunable(model, method)
+    entry = get_method(method)
+    check_granularity(granularity)
+    _check_tunable(model, entry)
     if input_shape is not None and (
         not isinstance(input_shape, tuple | list)
         or not all(isinstance(s, int) and s > 0 for s in input_shape)
@@ -191,22 +215,7 @@ def prepare(
         raise ValueError(
             f"input_shape must be (C, H, W) of positive integers, got {input_shape!r}"
         )
-    tuned = copy.deepcopy(model)
-    for parameter in tuned.parameters():
-        parameter.requires_grad_(method == "tft")
-    if method in ("linear", "nt-head"):
-        head = [m for m in tuned if isinstance(m, nn.Linear)][-1]
-        for parameter in head.parameters():
-            parameter.requires_grad_(True)
-    if method in ("nt", "nt-head", "nt-gain"):
-        tuned = insert_modulatory_biases(
-            tuned, granularity, input_shape, skip_last=method == "nt-head"
-        )
-    if method in GAIN_METHODS:
-        from ntlib.gain import insert_modulatory_gains  # gain builds on this module
-
-        tuned = insert_modulatory_gains(tuned, granularity, input_shape)
-    return tuned
+    return entry.setup(copy.deepcopy(model), granularity, input_shape)
 
 
 def trainable_params(model: nn.Module) -> int:
@@ -262,7 +271,7 @@ def nt_param_count(
     projection (a ResNet's ``downsample``) adds into the same post-addition
     neurons as the block's last convolution, so it adds none of its own.
     """
-    _check("granularity", granularity, GRANULARITIES)
+    check_granularity(granularity)
     layers = _neuron_layers(model)
     if granularity == "channel":
         return sum(
@@ -286,45 +295,6 @@ def nt_param_count(
         for hook in hooks:
             hook.remove()
     return sum(counts)
-
-
-def fold_modulatory_biases(model: nn.Sequential) -> nn.Sequential:
-    """A copy with each per-channel modulatory bias added into the layer's bias.
-
-    A :class:`~ntlib.gain.ModulatoryGain` is folded into the layer's weights
-    (``W' = g W``, the layer's bias unchanged; chapter 10).  The folded
-    network computes the same function with plain Conv2d/Linear layers (for
-    conversion to a spiking network).  Per-unit biases or gains on a
-    convolution cannot be folded and raise a ValueError.
-    """
-    from ntlib.gain import ModulatoryGain, fold_gain  # gain builds on this module
-
-    layers: list[nn.Module] = []
-    for layer in model:
-        if isinstance(layer, ModulatoryGain):
-            if not layers:
-                raise ValueError("a ModulatoryGain must follow a Conv2d or Linear")
-            fold_gain(layers[-1], layer)
-            continue
-        if isinstance(layer, ModulatoryBias):
-            if not layers or not isinstance(layers[-1], nn.Conv2d | nn.Linear):
-                raise ValueError("a ModulatoryBias must follow a Conv2d or Linear")
-            target = layers[-1]
-            extra = layer.modulatory_bias.detach()
-            if isinstance(target, nn.Conv2d):
-                if extra.shape[1:] != (1, 1):
-                    raise ValueError(
-                        f"a per-unit bias of shape {tuple(extra.shape)} cannot be "
-                        "folded into a convolution's per-channel bias"
-                    )
-                extra = extra.reshape(-1)
-            if target.bias is None:
-                target.bias = nn.Parameter(torch.zeros(extra.shape))
-            with torch.no_grad():
-                target.bias += extra
-            continue
-        layers.append(copy.deepcopy(layer))
-    return nn.Sequential(*layers)
 
 
 def architecture_param_counts(arch: str) -> dict[str, object]:

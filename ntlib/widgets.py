@@ -17,8 +17,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from ntlib.circuits.models import BIAS_SUPPLY_RANGE_V, SYNAPSE_SUPPLY_RANGE_V
 from ntlib.circuits.neuron import NeuronParams
+from ntlib.circuits.process import BIAS_SUPPLY_RANGE_V, SYNAPSE_SUPPLY_RANGE_V
 from ntlib.static_explorer import explorer_grid, explorer_point, static_explorer
 
 __all__ = [
@@ -68,6 +68,22 @@ def plot_neuron(
     # A fixed layout: constrained layout would double the drawing time of a
     # widget update.
     fig = plt.figure(figsize=(9, 4.6), layout="none")
+    ax_mem, ax_raster, ax_rate, ax_power = _neuron_axes(fig)
+    ax_mem.plot(point["time_us"], point["membrane_v"], lw=1.0)
+    ax_mem.set_ylabel("membrane (V)")
+    ax_mem.set_ylim(-0.1, 1.1)
+    ax_mem.set_title(
+        f"synapse {supply_v:.2f} V, code {int(weight_code):+d}, "
+        f"bias {'off' if bias_supply_v == 0 else f'{bias_supply_v:.2f} V'}, "
+        f"input {input_rate_hz / 1e3:.0f} kHz"
+    )
+    _draw_raster(ax_raster, point, duration_s)
+    _draw_rate_and_power(ax_rate, ax_power, point)
+    return fig
+
+
+def _neuron_axes(fig: Figure) -> tuple[Any, Any, Any, Any]:
+    """The membrane, raster, rate and power axes of :func:`plot_neuron`."""
     grid = fig.add_gridspec(
         3,
         2,
@@ -84,27 +100,26 @@ def plot_neuron(
     ax_raster = fig.add_subplot(grid[1:, 0], sharex=ax_mem)
     ax_rate = fig.add_subplot(grid[0, 1])
     ax_power = fig.add_subplot(grid[1:, 1])
+    return ax_mem, ax_raster, ax_rate, ax_power
 
-    ax_mem.plot(point["time_us"], point["membrane_v"], lw=1.0)
-    ax_mem.set_ylabel("membrane (V)")
-    ax_mem.set_ylim(-0.1, 1.1)
-    ax_mem.set_title(
-        f"synapse {supply_v:.2f} V, code {int(weight_code):+d}, "
-        f"bias {'off' if bias_supply_v == 0 else f'{bias_supply_v:.2f} V'}, "
-        f"input {input_rate_hz / 1e3:.0f} kHz"
-    )
-    ax_raster.eventplot(
+
+def _draw_raster(ax: Any, point: dict[str, Any], duration_s: float) -> None:
+    """Output and input spike times, one row each."""
+    ax.eventplot(
         [point["spike_times_us"], point["input_times_us"]],
         lineoffsets=[1, 0],
         linelengths=0.8,
         colors=["#d1495b", "#5c5c5c"],
         linewidths=1.0,
     )
-    ax_raster.set_yticks([0, 1], ["input", "output"])
-    ax_raster.set_xlabel("time (us)")
-    ax_raster.set_xlim(0, duration_s * 1e6)
-    ax_raster.grid(False)
+    ax.set_yticks([0, 1], ["input", "output"])
+    ax.set_xlabel("time (us)")
+    ax.set_xlim(0, duration_s * 1e6)
+    ax.grid(False)
 
+
+def _draw_rate_and_power(ax_rate: Any, ax_power: Any, point: dict[str, Any]) -> None:
+    """The firing rate as one bar, and the power of each domain."""
     rate_khz = point["firing_rate_hz"] / 1e3
     ax_rate.bar(["rate"], [rate_khz], color="#d1495b")
     ax_rate.set_ylabel("firing rate (kHz)")
@@ -120,7 +135,6 @@ def plot_neuron(
     ax_power.set_xlabel("power (nW)")
     ax_power.set_xlim(0, max(250.0, max(by_domain.values()) * 1e9 * 1.1))
     ax_power.set_title(f"total {point['power_w'] * 1e9:.0f} nW", fontsize="small")
-    return fig
 
 
 def plot_supply_sweep(rows: Sequence[dict[str, Any]]) -> Figure:
@@ -212,38 +226,9 @@ def explorer() -> Any:
     return widgets.interactive(show_neuron, **explorer_controls())
 
 
-def plot_schematic() -> Figure:
-    """A schematic-style block figure of the neuron and its power domains (chapter 7)."""
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-
-    fig, ax = plt.subplots(figsize=(9, 4.2))
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, 5)
-    ax.axis("off")
-
-    def box(x: float, y: float, w: float, h: float, text: str, colour: str) -> None:
-        ax.add_patch(
-            FancyBboxPatch(
-                (x, y),
-                w,
-                h,
-                boxstyle="round,pad=0.05",
-                fc=colour,
-                ec="black",
-                alpha=0.25,
-                lw=1.2,
-            )
-        )
-        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8.5)
-
-    def arrow(x0: float, y0: float, x1: float, y1: float, text: str = "") -> None:
-        ax.add_patch(
-            FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12)
-        )
-        if text:
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.12, text, ha="center", fontsize=8)
-
-    box(
+#: The schematic's blocks: lower-left corner, width, height, label and colour.
+_SCHEMATIC_BOXES: tuple[tuple[float, float, float, float, str, str], ...] = (
+    (
         0.2,
         2.6,
         2.6,
@@ -251,19 +236,19 @@ def plot_schematic() -> Figure:
         "synapse power domain\n(supply = neuromodulation)\n\nPMOS sources x1 x2 x4\n"
         "NMOS sinks x1 x2 x4\nswitched by input spike\nand 3-bit weight code",
         DOMAIN_COLOURS["synapse"],
-    )
-    box(
+    ),
+    (
         0.2,
         0.3,
         2.6,
         1.6,
         "two bias power domains\n(NT bias, either sign)\n\nPMOS source | NMOS sink",
         DOMAIN_COLOURS["bias"],
-    )
-    box(
+    ),
+    (
         3.9, 1.5, 1.9, 2.0, "membrane\n\nCm 10 pF\nRleak 50 MOhm\n(node mem)", "#edae49"
-    )
-    box(
+    ),
+    (
         6.7,
         2.6,
         3.0,
@@ -271,19 +256,67 @@ def plot_schematic() -> Figure:
         "neuron power domain (1.8 V)\n\ncomparator: two inverters\n"
         "feedback Cfb 2 pF (hysteresis)\n-> spike output",
         DOMAIN_COLOURS["neuron"],
-    )
-    box(
+    ),
+    (
         6.7,
         0.3,
         3.0,
         1.6,
         "reset + refractory\nnode ref: Cref 1 pF, Rref 20 MOhm\nholds mem at 0 V",
         DOMAIN_COLOURS["neuron"],
+    ),
+)
+#: The schematic's arrows: from, to and label.
+_SCHEMATIC_ARROWS: tuple[tuple[float, float, float, float, str], ...] = (
+    (2.8, 3.6, 3.9, 2.9, "+/- I"),
+    (2.8, 1.1, 3.9, 2.0, "I_bias"),
+    (5.8, 2.9, 6.7, 3.6, "V_mem"),
+    (8.2, 2.6, 8.2, 1.9, "spike"),
+    (6.7, 1.1, 5.8, 2.0, "reset"),
+)
+
+
+def _box(
+    ax: Any, x: float, y: float, w: float, h: float, text: str, colour: str
+) -> None:
+    """A rounded, tinted block with its label in the middle."""
+    from matplotlib.patches import FancyBboxPatch
+
+    ax.add_patch(
+        FancyBboxPatch(
+            (x, y),
+            w,
+            h,
+            boxstyle="round,pad=0.05",
+            fc=colour,
+            ec="black",
+            alpha=0.25,
+            lw=1.2,
+        )
     )
-    arrow(2.8, 3.6, 3.9, 2.9, "+/- I")
-    arrow(2.8, 1.1, 3.9, 2.0, "I_bias")
-    arrow(5.8, 2.9, 6.7, 3.6, "V_mem")
-    arrow(8.2, 2.6, 8.2, 1.9, "spike")
-    arrow(6.7, 1.1, 5.8, 2.0, "reset")
+    ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8.5)
+
+
+def _arrow(ax: Any, x0: float, y0: float, x1: float, y1: float, text: str = "") -> None:
+    """An arrow from ``(x0, y0)`` to ``(x1, y1)``, labelled above its middle."""
+    from matplotlib.patches import FancyArrowPatch
+
+    ax.add_patch(
+        FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12)
+    )
+    if text:
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.12, text, ha="center", fontsize=8)
+
+
+def plot_schematic() -> Figure:
+    """A schematic-style block figure of the neuron and its power domains (chapter 7)."""
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 5)
+    ax.axis("off")
+    for box in _SCHEMATIC_BOXES:
+        _box(ax, *box)
+    for arrow in _SCHEMATIC_ARROWS:
+        _arrow(ax, *arrow)
     ax.text(0.2, 0.0, "input spikes (digital)", fontsize=8, color="#5c5c5c")
     return fig

@@ -8,8 +8,9 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from ntlib.activity import measure_activity
+from ntlib.conversion import convert
 from ntlib.quantise import quantise_layers
-from ntlib.snn import convert, evaluate_snn
+from ntlib.snn import evaluate_snn
 
 T = 8
 

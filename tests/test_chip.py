@@ -9,13 +9,13 @@ from torch import nn
 
 from ntlib.chip.calibrate import calibrate, design_rates
 from ntlib.chip.circuit_model import CircuitModel, circuit_model
-from ntlib.chip.energy import chip_energy_j
-from ntlib.chip.network import Chip, design_chip, network_scales
+from ntlib.chip.cost import chip_energy_j
+from ntlib.chip.design import design_chip, network_scales
+from ntlib.chip.simulator import Chip
 from ntlib.chip.spice_layer import LayerCircuit, layer_netlist
 from ntlib.circuits.energy_figures import EnergyFigures
 from ntlib.cli import main
 from ntlib.quantise import quantise_layers
-
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -171,7 +171,7 @@ def test_chip_energy_adds_events_spikes_and_static_parts():
 
 
 def test_circuit_model_refuses_an_unknown_corner():
-    with pytest.raises(ValueError, match="corner must be one of"):
+    with pytest.raises(ValueError, match="unknown sky130 corner 'xx'; valid names"):
         circuit_model("xx")
 
 
@@ -179,13 +179,13 @@ def test_circuit_model_refuses_an_unknown_corner():
     ("argv", "message"),
     [
         (["--temp-c", "200"], "--temp-c must lie in"),
-        (["--chips", "-1"], "--chips must be 0"),
+        (["--chips", "-1"], "--chips must be an integer from 0"),
         (["--level", "spice", "--chips", "5"], "--level spice simulates"),
         (["--task", "flip"], "unknown task"),
     ],
 )
 def test_chip_command_refuses_bad_options_in_one_line(argv, message, capsys):
-    with pytest.raises(SystemExit) if argv[0] == "--task" else _nothing():
+    with pytest.raises(SystemExit) if argv[0] in ("--task", "--chips") else _nothing():
         code = main(["chip", *argv])
         assert code == 2
     assert message in capsys.readouterr().err

@@ -15,7 +15,7 @@ import torch
 
 import ntlib
 from ntlib.cli import main
-from ntlib.system import NgspiceNotFoundError, ngspice_status, require_ngspice
+from ntlib.machine import NgspiceNotFoundError, ngspice_status, require_ngspice
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +44,8 @@ def test_ngspice_is_found_on_this_machine() -> None:
 
 
 def test_missing_ngspice_names_library_and_install_command(monkeypatch) -> None:
-    monkeypatch.setattr("ntlib.system._LIBRARY_GLOBS", ("/nonexistent/libngspice.so",))
-    monkeypatch.setattr("ntlib.system.ctypes.util.find_library", lambda name: None)
+    monkeypatch.setattr("ntlib.machine._LIBRARY_GLOBS", ("/nonexistent/libngspice.so",))
+    monkeypatch.setattr("ntlib.machine.ctypes.util.find_library", lambda name: None)
     monkeypatch.delenv("NGSPICE_LIBRARY_PATH", raising=False)
     assert not ngspice_status().available
     with pytest.raises(NgspiceNotFoundError) as error:
@@ -57,9 +57,9 @@ def test_missing_ngspice_names_library_and_install_command(monkeypatch) -> None:
 
 def test_versioned_library_alone_does_not_count(monkeypatch) -> None:
     # libngspice0 alone ships libngspice.so.0, which PySpice cannot load.
-    monkeypatch.setattr("ntlib.system._LIBRARY_GLOBS", ("/nonexistent/libngspice.so",))
+    monkeypatch.setattr("ntlib.machine._LIBRARY_GLOBS", ("/nonexistent/libngspice.so",))
     monkeypatch.setattr(
-        "ntlib.system.ctypes.util.find_library", lambda name: "libngspice.so.0"
+        "ntlib.machine.ctypes.util.find_library", lambda name: "libngspice.so.0"
     )
     monkeypatch.delenv("NGSPICE_LIBRARY_PATH", raising=False)
     assert ngspice_status().library is None

@@ -10,19 +10,22 @@ import torch
 from torch import nn
 
 from ntlib.cli import main
+from ntlib.conversion import convert
 from ntlib.data import load_task, make_task
-from ntlib.gain import ModulatoryGain, insert_modulatory_gains
-from ntlib.lean import lean_copy
+from ntlib.memory_lean import lean_copy
 from ntlib.models import build_cnn
-from ntlib.snn import convert
+from ntlib.modulation import (
+    ModulatoryBias,
+    ModulatoryGain,
+    fold_modulatory_biases,
+    insert_modulatory_gains,
+)
 from ntlib.snn_train import tune_spiking
 from ntlib.train import DEFAULT_LR, fit
 from ntlib.transfer import gain_comparison
 from ntlib.tuning import (
     METHOD_DESCRIPTIONS,
     METHODS,
-    ModulatoryBias,
-    fold_modulatory_biases,
     nt_param_count,
     nt_saving,
     prepare,
@@ -241,7 +244,7 @@ def test_transfer_command_accepts_the_gain_methods(method, tmp_path, capsys):
 def test_spiking_command_does_not_offer_the_gain_methods(capsys):
     with pytest.raises(SystemExit):
         main(["snn-transfer", "--method", "gain"])
-    assert "invalid choice" in capsys.readouterr().err
+    assert "unknown spiking method 'gain'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("method", ["gain", "nt-gain"])

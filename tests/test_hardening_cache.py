@@ -164,3 +164,115 @@ def test_an_empty_cache_variable_means_the_default_folder(monkeypatch):
     monkeypatch.setenv("NTLIB_CACHE_DIR", "")
     assert default_cache_dir() == Path("~/.cache/ntlib").expanduser()
     assert circuit_cache_dir() == Path("~/.cache/ntlib/circuits").expanduser()
+
+
+# --- One cache layer (issue 25, items 3, 4, 8, 11) -------------------------
+
+
+def test_circuit_cache_does_not_import_pretrain():
+    import subprocess
+    import sys
+
+    code = ("import sys, ntlib.circuits.cache\n"
+            "print('ntlib.pretrain' in sys.modules)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("content", [b"\xe7" * 100, b'"hello"', b"null", b"{}"])
+def test_corrupt_circuit_entry_is_named_and_rebuilt(tmp_path, content):
+    from ntlib.circuits.cache import cached_json, circuit_cache_dir
+
+    assert cached_json("k-1", lambda: {"rate": 1.0}, tmp_path) == {"rate": 1.0}
+    entry = circuit_cache_dir(tmp_path) / "k-1.json"
+    entry.write_bytes(content)
+    with pytest.warns(RuntimeWarning, match="k-1.json"):
+        assert cached_json("k-1", lambda: {"rate": 2.0}, tmp_path) == {"rate": 2.0}
+    assert cached_json("k-1", lambda: {"rate": 3.0}, tmp_path) == {"rate": 2.0}
+
+
+def test_folder_at_a_key_path_is_one_error_before_work(tmp_path):
+    from ntlib.cache import CacheDirError
+    from ntlib.circuits.cache import cached_json, circuit_cache_dir
+
+    (circuit_cache_dir(tmp_path) / "k-2.json").mkdir(parents=True)
+    ran = []
+    with pytest.raises(CacheDirError, match="k-2.json"):
+        cached_json("k-2", lambda: ran.append(1), tmp_path)
+    assert ran == []
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_full_disk_is_one_line_naming_the_entry_and_leaves_no_temp(
+    tmp_path, monkeypatch
+):
+    import errno
+
+    from ntlib import cache
+    from ntlib.pretrain import save_atomically
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache.os, "replace", full)
+    target = tmp_path / "model.pt"
+    with pytest.raises(cache.CacheDirError, match="model.pt.*no space left") as info:
+        save_atomically({"w": torch.zeros(3)}, target)
+    assert "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", ["file", "circuits-file", "long-name", "long-path"])
+def test_bad_cache_folder_is_refused_before_work(tmp_path, case):
+    from ntlib.cache import CacheDirError, check_cache_dir
+
+    folder = {
+        "file": tmp_path / "a-file",
+        "circuits-file": tmp_path / "root",
+        "long-name": tmp_path / ("n" * 300),
+        "long-path": tmp_path / "/".join(["d" * 200] * 25),
+    }[case]
+    if case == "file":
+        folder.write_text("x")
+    if case == "circuits-file":
+        folder.mkdir()
+        (folder / "circuits").write_text("x")
+    with pytest.raises(CacheDirError) as info:
+        check_cache_dir(folder)
+    assert "\n" not in str(info.value) and "cache directory" in str(info.value)
+
+
+def test_empty_home_does_not_put_the_cache_at_the_root(monkeypatch):
+    from ntlib.cache import default_cache_dir
+
+    monkeypatch.setenv("HOME", "")
+    monkeypatch.delenv("NTLIB_CACHE_DIR", raising=False)
+    assert default_cache_dir() != Path("/.cache/ntlib")
+    assert default_cache_dir().is_absolute()
+
+
+def test_folders_are_0755_under_umask_000(tmp_path):
+    import os
+
+    from ntlib.cache import check_cache_dir
+
+    old = os.umask(0)
+    try:
+        root = check_cache_dir(tmp_path / "a" / "b", "circuits")
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "a", root, root / "circuits"):
+        assert folder.stat().st_mode & 0o777 == 0o755
+
+
+def test_cache_dir_option_covers_circuits(tmp_path, monkeypatch, capsys):
+    from ntlib.cli import main
+
+    monkeypatch.setenv("NTLIB_CACHE_DIR", str(tmp_path / "env"))
+    (tmp_path / "opt").mkdir()
+    (tmp_path / "opt" / "circuits").write_text("x")
+    assert main(["mismatch", "--instances", "1", "--cache-dir",
+                 str(tmp_path / "opt")]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "opt/circuits is not a folder" in err

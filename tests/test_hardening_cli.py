@@ -18,10 +18,9 @@ from ntlib.cli.common import (
     available_cpus,
     capped_jobs,
     emit,
-    finite_float,
-    positive_float,
     strict_json,
 )
+from ntlib.cli.options import finite_float, positive_float
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +60,7 @@ def test_float_parsers() -> None:
     assert finite_float("-2.5") == -2.5
     assert positive_float("1e-3") == 1e-3
     for bad in ("inf", "nan", "1e999", "x"):
-        with pytest.raises(Exception, match="not a"):
+        with pytest.raises(Exception, match="must be a"):
             finite_float(bad)
 
 
@@ -205,3 +204,178 @@ def test_spikingjelly_benchmark_installs_pinned_versions(tmp_path, monkeypatch):
     assert all(
         len(p.split("==")) == 2 and p.split("==")[1][0].isdigit() for p in packages
     )
+
+
+# --- Issue 25, items 6, 7, 9, 10 and issue 19's shared option parsing ---------
+
+
+def test_check_choice_is_the_one_unknown_name_message() -> None:
+    from ntlib.checks import check_choice
+    from ntlib.circuits.process import get_process
+    from ntlib.models import torchvision_model
+    from ntlib.modulation import check_granularity
+
+    assert check_choice("task", "noise", ("noise", "blur")) == "noise"
+    for call, kind in (
+        (lambda: check_choice("task", "x", ("noise", "blur")), "task"),
+        (lambda: torchvision_model("x"), "architecture"),
+        (lambda: check_granularity("x"), "granularity"),
+        (lambda: get_process("x"), "process"),
+        (lambda: get_process("sky130").check_corner("x"), "sky130 corner"),
+    ):
+        with pytest.raises(ValueError, match=f"^unknown {kind} 'x'; valid names are: "):
+            call()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["chip", "--corner", "xx"],
+        ["circuit", "--supply-v", "1.0", "--corner", "xx"],
+        ["mismatch", "--corner", "xx"],
+    ],
+)
+def test_corner_errors_are_identical_between_commands(argv, capsys) -> None:
+    err = _one_line_error(argv, capsys)
+    assert "unknown corner 'xx'; valid names are: tt, ff, ss, sf, fs" in err
+
+
+@pytest.mark.parametrize("command", [["chip"], ["circuit", "--supply-v", "1.0"]])
+def test_temp_c_is_parsed_the_same_way_by_every_command(command, capsys) -> None:
+    err = _one_line_error([*command, "--temp-c", "abc"], capsys)
+    assert "--temp-c must be a number; got 'abc'" in err
+    err = _one_line_error([*command, "--temp-c", "nan"], capsys)
+    assert "--temp-c must be a finite number; got 'nan'" in err
+
+
+@pytest.mark.parametrize("command", [["chip"], ["circuit", "--supply-v", "1.0"],
+                                     ["mismatch"]])  # fmt: skip
+def test_temp_c_out_of_range_shows_the_value_as_typed(command, capsys) -> None:
+    err = _one_line_error([*command, "--temp-c", "125.0001"], capsys)
+    assert "got 125.0001" in err and "-40 to 125 C" in err
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--chips", "100000000"), ("--chips", "10001"), ("--chips", "-1")],
+)
+def test_chips_share_the_monte_carlo_limit(option, value, capsys) -> None:
+    from ntlib.checks import MAX_DRAWS
+    from ntlib.circuits.mismatch import MAX_INSTANCES
+
+    assert MAX_INSTANCES == MAX_DRAWS == 10_000
+    err = _one_line_error(["chip", option, value], capsys)
+    assert f"{option} must be an integer from 0 to 10,000; got '{value}'" in err
+    err = _one_line_error(["mismatch", "--instances", "10001"], capsys)
+    assert "--instances must be an integer from 1 to 10,000" in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["mismatch"], ["transfer"], ["convert"], ["snn-transfer"]],
+)
+def test_every_seed_is_capped_at_32_bits(command, monkeypatch, capsys) -> None:
+    from ntlib.checks import MAX_SEED
+
+    assert MAX_SEED == 2**32 - 1
+    _no_work(monkeypatch)
+    err = _one_line_error([*command, "--seed", str(2**32)], capsys)
+    assert "--seed must be an integer from 0 to 2**32 - 1 = 4294967295" in err
+
+
+def test_the_library_seed_limit_is_the_same() -> None:
+    from ntlib.checks import check_seed
+    from ntlib.circuits.mismatch import mismatch_sweep
+
+    assert check_seed("seed", 2**32 - 1) == 2**32 - 1
+    with pytest.raises(ValueError, match="at most 2..32 - 1"):
+        check_seed("seed", 2**32)
+    with pytest.raises(ValueError, match="at most 2..32 - 1"):
+        mismatch_sweep(1, 1.2, seed=2**32)
+
+
+@pytest.mark.parametrize("command", ["transfer", "snn-transfer"])
+def test_a_huge_learning_rate_is_refused_in_words(command, monkeypatch, capsys):
+    _no_work(monkeypatch)
+    err = _one_line_error([command, "--lr", "1e300"], capsys)
+    assert "--lr must be at most 3.4e+38" in err and "'1e300'" in err
+    assert "overflow" not in err
+
+
+def test_check_converged_names_the_learning_rate() -> None:
+    from ntlib.checks import check_converged
+
+    check_converged([2.3, 1.0, 0.5], 0.9, 10, 1e-2, accuracy_before=0.5)
+    check_converged(None, 0.1, 10, 1e-2, accuracy_before=0.1)  # never learned
+    check_converged(None, 0.12, 10, 1e-2)  # no accuracy before: no verdict
+    with pytest.raises(ValueError, match=r"diverged with --lr 1e\+30: the loss"):
+        check_converged([2.3, float("nan")], 0.1, 10, 1e30)
+    with pytest.raises(ValueError, match="the loss became inf in epoch 1"):
+        check_converged([float("inf")], 0.5, 10, 1.0)
+    with pytest.raises(ValueError, match=r"diverged with --lr 1e\+30: accuracy fell"):
+        check_converged(None, 0.1, 10, 1e30, accuracy_before=0.52)
+    with pytest.raises(ValueError, match="chance for 2 classes"):
+        check_converged([0.7], 0.5, 2, 10.0, accuracy_before=0.9)
+
+
+def test_a_diverged_transfer_is_an_error_naming_the_lr(tmp_path, capsys) -> None:
+    argv = ["transfer", "--width", "4", "--pretrain-epochs", "3", "--epochs", "1",
+            "--cache-dir", str(tmp_path), "--json"]  # fmt: skip
+    assert main(argv) == 0  # the same network learns at the default rate
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["target_test_acc_before"] > 0.3
+    err = _one_line_error([*argv, "--lr", "1e30"], capsys)
+    assert err.startswith("error: training diverged with --lr 1e+30")
+
+
+def test_a_newline_in_a_path_does_not_cut_the_message(capsys) -> None:
+    err = _one_line_error(["transfer", "--dataset", "mnist", "--data-dir",
+                           "first\nsecond"], capsys)  # fmt: skip
+    assert "first\\nsecond" in err
+
+
+def test_chip_accuracies_share_the_test_images(monkeypatch) -> None:
+    """Every accuracy of `chip --json` is on the same --digits test images."""
+    import torch
+    from torch import nn
+    from torch.utils.data import TensorDataset
+
+    from ntlib.chip import experiment
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    x, y = torch.rand(40, 1, 2, 2), torch.randint(0, 2, (40,))
+    setup = type("Setup", (), {})()
+    setup.tuned = setup.quantised = model
+    setup.train_set = setup.test_set = TensorDataset(x, y)
+    setup.test = (x, y)
+    seen: list[int] = []
+    real_evaluate, real_snn = experiment.evaluate, experiment.evaluate_snn
+
+    def evaluate(model, dataset, *args, **kwargs):
+        seen.append(len(dataset))
+        return real_evaluate(model, dataset, *args, **kwargs)
+
+    def evaluate_snn(network, dataset, *args, **kwargs):
+        seen.append(len(dataset))
+        return real_snn(network, dataset, *args, **kwargs)
+
+    monkeypatch.setattr(experiment, "evaluate", evaluate)
+    monkeypatch.setattr(experiment, "evaluate_snn", evaluate_snn)
+    monkeypatch.setattr(experiment, "chip_setup", lambda *args, **kwargs: setup)
+
+    class Stop(Exception):
+        pass
+
+    def circuit_model(*args, **kwargs):
+        raise Stop  # the reference accuracies are done by now
+
+    monkeypatch.setattr(experiment, "circuit_model", circuit_model)
+    with pytest.raises(Stop):
+        experiment.chip_experiment(digits=7, chips=0)
+    assert seen == [7, 7, 7]
+    # The chapter's call keeps its default: the whole test set.
+    seen.clear()
+    experiment.reference_accuracies(setup)
+    assert seen == [40, 40, 40]
+

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from ntlib.cli import main
-from ntlib.data import DataFileError, check_mnist_files, load_task, make_task
+from ntlib.data import load_task, make_task
+from ntlib.data_checks import DataFileError, check_mnist_files
 
 
 def _write_idx(path: Path, magic: int, array: np.ndarray) -> None:
@@ -133,3 +134,33 @@ def test_library_load_names_the_bad_file(tmp_path) -> None:
     (raw / "t10k-images-idx3-ubyte").write_bytes(b"\x00\x00\x08\x03")
     with pytest.raises(DataFileError, match="t10k-images-idx3-ubyte.*too short"):
         load_task("mnist", "noise", str(tmp_path / "second"))
+
+
+def test_torchvision_processed_files_do_not_bypass_the_checks(tmp_path):
+    """Issue 25, item 5: processed/*.pt with label 200 must not be read."""
+    import torch
+
+    from ntlib.datasets import load_torchvision_arrays
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for prefix, n in (("train", 20), ("t10k", 10)):
+        _write_idx(raw / f"{prefix}-images-idx3-ubyte", 0x803, np.zeros((n, 28, 28)))
+        _write_idx(raw / f"{prefix}-labels-idx1-ubyte", 0x801, np.arange(n) % 10)
+    processed = tmp_path / "MNIST" / "processed"
+    processed.mkdir()
+    for name, n in (("training.pt", 20), ("test.pt", 10)):
+        labels = torch.full((n,), 200)
+        torch.save((torch.zeros(n, 28, 28, dtype=torch.uint8), labels),
+                   processed / name)  # fmt: skip
+    _, y_train, _, y_test = load_torchvision_arrays("mnist", tmp_path)
+    assert y_train.max() == 9 and y_test.max() == 9
+    assert len(y_train) == 20 and len(y_test) == 10
+
+
+def test_overlong_data_dir_is_one_line(tmp_path):
+    from ntlib.data_checks import check_data_dir
+
+    with pytest.raises(ValueError, match="--data-dir") as info:
+        check_data_dir("mnist", tmp_path / "/".join(["d" * 200] * 25), False)
+    assert "\n" not in str(info.value)

@@ -8,13 +8,15 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from ntlib.conversion import convert
 from ntlib.data import make_task
 from ntlib.models import build_cnn
-from ntlib.snn import check_timesteps, convert, evaluate_snn
+from ntlib.modulation import insert_modulatory_biases
+from ntlib.snn import check_timesteps, evaluate_snn
 from ntlib.snn_train import fit_snn, tune_spiking
 from ntlib.train import evaluate, fit
 from ntlib.transfer import tune
-from ntlib.tuning import insert_modulatory_biases, prepare
+from ntlib.tuning import prepare
 
 
 def _data(n: int = 16, shape=(1, 2, 2)) -> TensorDataset:

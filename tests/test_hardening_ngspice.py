@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ntlib.cli import main
-from ntlib.system import (
+from ntlib.machine import (
     NgspiceNotFoundError,
     ngspice_status,
     pyspice_library_name,

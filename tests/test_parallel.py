@@ -84,3 +84,71 @@ def test_spiking_grid_in_processes_matches_the_loop(tmp_path, one_thread):
     parallel, serial = run_calls(calls, 2), run_calls(calls, 1)
     assert [[{k: r[k] for k in keys} for r in rows] for rows in parallel] == \
         [[{k: r[k] for k in keys} for r in rows] for rows in serial]
+
+
+_DRIVER = """
+import sys, time
+from functools import partial
+import ntlib.cli.info as info
+from ntlib.parallel import run_calls
+
+def run(args):
+    run_calls([partial(pow, 2, 1), partial(pow, 2, 2)], 2)  # workers up
+    print("running", file=sys.stderr, flush=True)
+    run_calls([partial(time.sleep, 60), partial(time.sleep, 60)], 2)
+    return 0
+
+info.run = run
+from ntlib.cli import EXIT_INTERRUPTED, EXIT_TERMINATED, exit_at_once, main
+if __name__ == "__main__":
+    code = main(["info"])
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        exit_at_once(code)
+    sys.exit(code)
+"""
+
+
+def _group_alive(pgid: int) -> list[int]:
+    import subprocess
+
+    out = subprocess.run(["ps", "-eo", "pid=,pgid=,stat="], capture_output=True,
+                         text=True, check=True).stdout  # fmt: skip
+    return [int(p) for p, g, st in (ln.split()[:3] for ln in out.splitlines())
+            if int(g) == pgid and not st.startswith("Z")]  # fmt: skip
+
+
+@pytest.mark.parametrize("signals", [("SIGINT", "SIGINT"), ("SIGTERM",)])
+def test_a_signal_stops_the_workers_at_once(tmp_path, signals):
+    """Issue 25, items 1-2: rc 130/143, one line, no process left 2 s later."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "driver.py"
+    script.write_text(_DRIVER)
+    process = subprocess.Popen([sys.executable, str(script)], text=True,
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               start_new_session=True)  # fmt: skip
+    try:
+        assert process.stderr is not None
+        assert process.stderr.readline().strip() == "running"
+        time.sleep(0.5)
+        sent = time.monotonic()
+        for name in signals:
+            if name == "SIGINT":
+                os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the whole group
+            else:
+                process.send_signal(signal.SIGTERM)  # the parent only
+            time.sleep(0.2)
+        process.wait(timeout=10)
+        assert time.monotonic() - sent < 3
+        err = process.stderr.read()
+        assert process.returncode == (130 if signals[0] == "SIGINT" else 143)
+        assert err.strip().count("\n") == 0 and err.startswith("interrupted:"), err
+        time.sleep(2)
+        assert _group_alive(process.pid) == []
+    finally:
+        for pid in _group_alive(process.pid):
+            os.kill(pid, signal.SIGKILL)

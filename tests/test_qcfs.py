@@ -10,9 +10,9 @@ import pytest
 import torch
 from torch import nn
 
+from ntlib.conversion import activation_scales, convert
 from ntlib.models import build_cnn
 from ntlib.qcfs import QCFS, calibrate_thresholds, check_activation, make_activation
-from ntlib.snn import activation_scales, convert
 from ntlib.tuning import prepare, trainable_params
 
 

@@ -10,10 +10,11 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from ntlib.cli import main
+from ntlib.conversion import activation_scales, convert
 from ntlib.lif import analytic_firing_rate_hz, firing_rate_hz
-from ntlib.snn import activation_scales, convert, evaluate_snn
+from ntlib.modulation import ModulatoryBias
+from ntlib.snn import evaluate_snn
 from ntlib.snn_train import fit_snn
-from ntlib.tuning import ModulatoryBias
 
 
 def small_cnn(seed: int = 0) -> nn.Sequential:

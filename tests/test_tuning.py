@@ -7,12 +7,15 @@ import pytest
 import torch
 from torch import nn
 
+from ntlib import snn_train, train, tuning
+from ntlib.chip.design import design_chip, network_scales
 from ntlib.data import make_task
 from ntlib.models import build_cnn
+from ntlib.modulation import ModulatoryBias, ModulatoryGain, fold_modulatory_biases
 from ntlib.train import evaluate, fit, mean_std
 from ntlib.tuning import (
-    ModulatoryBias,
-    fold_modulatory_biases,
+    TUNING_METHODS,
+    Method,
     nt_param_count,
     prepare,
     total_params,
@@ -163,3 +166,64 @@ def test_per_channel_nt_makes_the_updates_of_bitfit():
     ]
     assert moved and all(torch.allclose(a, b, atol=1e-5) for a, b in moved)
     assert not torch.equal(moved[0][1], net[0].bias)  # the biases did move
+
+
+#: A method no module knows: a gain per neuron plus a retrained output layer.
+GAIN_HEAD = Method(
+    "gain-head",
+    "a gain per neuron plus a retrained output layer",
+    trains_bias=False,
+    trains_gain=True,
+    weights="head",
+    lr=0.05,
+)
+
+
+def test_every_list_of_methods_is_read_from_the_table():
+    names = [m.name for m in TUNING_METHODS]
+    assert list(tuning.METHODS) == names
+    assert list(tuning.METHOD_DESCRIPTIONS) == names
+    assert train.DEFAULT_LR == {m.name: m.lr for m in TUNING_METHODS}
+    assert tuning.GAIN_METHODS == ("gain", "nt-gain")
+    assert snn_train.SPIKING_METHODS == ("nt", "nt-head", "linear", "tft")
+    assert snn_train.DEFAULT_SNN_LR == {
+        "nt": 3e-2, "nt-head": 3e-2, "linear": 1e-2, "tft": 1e-3
+    }
+
+
+def test_a_new_method_is_one_table_entry(monkeypatch):
+    monkeypatch.setattr(tuning, "TUNING_METHODS", (*TUNING_METHODS, GAIN_HEAD))
+    net = _net(4)
+    tuned = prepare(net, "gain-head", "channel", SHAPE)
+    gains = [m for m in tuned if isinstance(m, ModulatoryGain)]
+    assert [g.modulatory_gain.numel() for g in gains] == [4, 8, 16]  # not the head
+    head = [m for m in tuned if isinstance(m, nn.Linear)][-1]
+    assert all(p.requires_grad for p in head.parameters())
+    assert trainable_params(tuned) == 4 + 8 + 16 + 16 * 10 + 10
+    x = torch.rand(3, *SHAPE)
+    assert torch.equal(tuned(x), net(x))  # gains of one: the same function
+    # the chip maps it like any tuned network: modulators are no layer of theirs
+    design = design_chip(tuned, network_scales(net, x), _circuit(), SHAPE)
+    assert len(design.layers) == 4
+
+
+def test_a_method_must_say_which_weights_it_trains():
+    with pytest.raises(ValueError, match="weights must be one of none, head, all"):
+        Method("x", "x", trains_bias=True, trains_gain=False, weights="some", lr=1.0)
+    with pytest.raises(ValueError, match="unknown method 'gain-head'"):
+        prepare(_net(), "gain-head")
+    assert trainable_params(prepare(_net(4), GAIN_HEAD)) == 4 + 8 + 16 + 170
+
+
+def _circuit():
+    from ntlib.chip.circuit_model import CircuitModel
+
+    return CircuitModel(
+        corner="tt", temp_c=27.0, supply_v=(0.9, 1.8),
+        excite_gain=(0.01, 0.2), inhibit_gain=(0.01, 0.2),
+        threshold_v=0.57, rheobase_a=1e-8, tau_s=6e-4,
+        bias_range_rheobase=(-50.0, 50.0), bias_gap_rheobase=(-0.01, 0.01),
+        sigma={"excite": 0.0, "inhibit": 0.0, "bias": 0.0, "bias_sink": 0.0},
+        bias_source=((0.0, 1.8), (0.0, 5e-7)), bias_sink=((0.0, 1.8), (0.0, 5e-7)),
+        refractory_s=0.0,
+    )

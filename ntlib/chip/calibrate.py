@@ -24,7 +24,8 @@ import numpy as np
 import torch
 
 from ntlib.chip.circuit_model import CircuitModel
-from ntlib.chip.network import Chip, ChipDesign
+from ntlib.chip.design import ChipDesign
+from ntlib.chip.simulator import Chip
 
 #: Calibration rounds.
 CALIBRATION_ROUNDS = 6
@@ -53,7 +54,7 @@ def calibrate(
     """The chip ``(circuit, mismatch_seed)`` with its biases trimmed on images ``x``.
 
     ``y`` are the labels of ``x``.  Returns the trimmed
-    :class:`~ntlib.chip.network.Chip` (its ``trims`` attribute holds them).  ``targets`` (from
+    :class:`~ntlib.chip.simulator.Chip` (its ``trims`` attribute holds them).  ``targets`` (from
     :func:`design_rates`) may be passed to reuse them across chips.
     """
     if targets is None:

@@ -37,9 +37,9 @@ import numpy as np
 
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.characterize import (
+    BiasReach,
     bias_curves,
     bias_range_rheobase,
-    model_key,
     rheobase_a,
 )
 from ntlib.circuits.lif import fit_circuit
@@ -50,9 +50,10 @@ from ntlib.circuits.neuron import (
     MEMBRANE_CAPACITANCE_F,
     NeuronParams,
     build_netlist,
+    params_grid,
 )
+from ntlib.circuits.process import DEFAULT_PROCESS, get_process
 from ntlib.circuits.simulate import run_netlist
-from ntlib.circuits.sky130 import CORNERS, TEMPERATURE_RANGE_C
 from ntlib.parallel import map_processes
 
 STEP_S = 20e-6
@@ -69,8 +70,12 @@ _READ_AFTER_S = 1.5e-6
 _FIRST_EVENT_S = SINGLE_NEURON_PERIOD_S / 2
 
 
+#: The process the chip is built in.
+PROCESS = get_process(DEFAULT_PROCESS)
+
+
 @dataclass(frozen=True)
-class CircuitModel:
+class CircuitModel(BiasReach):
     """Behavioural parameters of the SKY130 neuron at one corner and temperature.
 
     Attributes:
@@ -93,10 +98,7 @@ class CircuitModel:
     excite_gain: tuple[float, ...]
     inhibit_gain: tuple[float, ...]
     threshold_v: float
-    rheobase_a: float
     tau_s: float
-    bias_range_rheobase: tuple[float, float]
-    bias_gap_rheobase: tuple[float, float]
     sigma: dict[str, float]
     bias_source: tuple[tuple[float, ...], tuple[float, ...]]
     bias_sink: tuple[tuple[float, ...], tuple[float, ...]]
@@ -153,17 +155,12 @@ class CircuitModel:
         return float(np.interp(np.clip(gain, gains[0], gains[-1]), gains, self.supply_v))
 
 
-def _jump_netlists(corner: str, temp_c: float, supply_v: float) -> list[str]:
-    netlists = []
-    for code in (GAIN_CODE, -GAIN_CODE, 0):
-        params = NeuronParams(
-            supply_v=supply_v, weight_code=code, duration_s=50e-6,
-            corner=corner, temp_c=temp_c,
-        )
-        netlists.append(
-            build_netlist(params).replace(".ic v(mem)=0 ", f".ic v(mem)={HOLD_V:g} ")
-        )
-    return netlists
+def _jump_netlists(corner: str, temp_c: float) -> list[str]:
+    """Per supply of the grid: codes +GAIN_CODE, -GAIN_CODE and 0, membrane held."""
+    grid = params_grid(SUPPLY_GRID_V, (GAIN_CODE, -GAIN_CODE, 0), duration_s=50e-6,
+                       corner=corner, temp_c=temp_c)
+    return [build_netlist(params).replace(".ic v(mem)=0 ", f".ic v(mem)={HOLD_V:g} ")
+            for params in grid]
 
 
 def _membrane_at_read(netlist: str) -> float:
@@ -185,7 +182,8 @@ def _measure_gains(netlists: list[str], threshold_v: float, processes: int) -> d
 def _measure_sigma() -> dict[str, float]:
     # the relative spread, measured once at tt and 27 C for every condition
     out = {}
-    for kind, supply in (("excite", 1.2), ("inhibit", 1.2), ("bias", 1.2),
+    nominal = PROCESS.nominal_supply_v
+    for kind, supply in (("excite", nominal), ("inhibit", nominal), ("bias", nominal),
                          ("bias_sink", 0.6)):
         currents = unit_current_spread(kind, supply_v=supply, devices=200, seed=7)
         out[kind] = float(np.std(currents) / np.mean(currents))
@@ -202,24 +200,23 @@ def circuit_model(
     ``$NTLIB_CACHE_DIR/circuits`` keyed by every netlist and the model files'
     identity.
     """
-    if corner not in CORNERS:
-        raise ValueError(f"corner must be one of {', '.join(CORNERS)}; got {corner!r}")
-    low, high = TEMPERATURE_RANGE_C
+    PROCESS.check_corner(corner)
+    low, high = PROCESS.temperature_range_c
     if not low <= temp_c <= high:
         raise ValueError(f"temp_c must lie in {low:g}-{high:g} C; got {temp_c!r}")
     params = NeuronParams(corner=corner, temp_c=temp_c)
     rheobase = rheobase_a(params)
     threshold_v = rheobase * LEAK_RESISTANCE_OHM
-    netlists = [n for v in SUPPLY_GRID_V for n in _jump_netlists(corner, temp_c, v)]
-    key = cache_key("chip-gains", netlists, threshold_v, model_key("sky130", corner))
+    netlists = _jump_netlists(corner, temp_c)
+    key = cache_key("chip-gains", netlists, threshold_v, PROCESS.cache_key(corner))
     gains = cached_json(key, lambda: _measure_gains(netlists, threshold_v, processes))
-    sigma_key = cache_key("chip-sigma", model_key("sky130", "tt"))
+    sigma_key = cache_key("chip-sigma", PROCESS.cache_key("tt"))
     sigma = cached_json(sigma_key, _measure_sigma)
-    refractory_key = cache_key("chip-refractory", model_key("sky130", "tt"))
+    refractory_key = cache_key("chip-refractory", PROCESS.cache_key("tt"))
     refractory = cached_json(
-        refractory_key, lambda: float(fit_circuit(process="sky130").refractory_s)
+        refractory_key, lambda: float(fit_circuit(process=PROCESS.name).refractory_s)
     )
-    curves = bias_curves("sky130", corner, temp_c)
+    curves = bias_curves(PROCESS.name, corner, temp_c)
     bias_range, bias_gap = bias_range_rheobase(curves, rheobase)
     return CircuitModel(
         corner=corner,

@@ -17,17 +17,22 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 
+from ntlib.checks import check_choice
 from ntlib.chip.calibrate import calibrate, design_rates
 from ntlib.chip.circuit_model import circuit_model
-from ntlib.chip.energy import chip_energy_j
-from ntlib.chip.network import Chip, ChipDesign, design_chip, network_scales
+from ntlib.chip.cost import chip_energy_j
+from ntlib.chip.design import ChipDesign, design_chip, network_scales
+from ntlib.chip.simulator import Chip
 from ntlib.circuits.energy_figures import energy_figures
+from ntlib.circuits.process import DEFAULT_PROCESS
+from ntlib.conversion import convert
+from ntlib.data import TASKS, TransferTask, load_task
 from ntlib.parallel import map_processes
-from ntlib.data import TASKS, TransferTask, check_name, load_task
 from ntlib.pretrain import pretrained_source_model
 from ntlib.quantise import quantised_model
-from ntlib.snn import convert, evaluate_snn
+from ntlib.snn import evaluate_snn
 from ntlib.train import evaluate
 from ntlib.transfer import tune
 
@@ -84,7 +89,7 @@ def chip_setup(
     method: str = "nt",
 ) -> ChipSetup:
     """Everything a chip experiment needs for one task (digits: seconds, cached)."""
-    check_name("task", task_name, CHIP_TASKS)
+    check_choice("task", task_name, CHIP_TASKS)
     task = load_task(dataset, "noise" if task_name == "source" else task_name,
                      data_dir)
     source = pretrained_source_model(task, cache_dir=cache_dir)
@@ -131,15 +136,22 @@ def chip_population(
     """
     targets = design_rates(setup.design, setup.calibration[0], TIMESTEPS)
     seeds = [None] if chips == 0 else list(range(first_seed, first_seed + chips))
-    circuit_model(corner, temp_c)  # measured once here, read from disk by workers
+    # Measured once here (its gain runs on the workers), read from disk by them.
+    circuit_model(corner, temp_c, processes)
     items = [(setup.design, corner, temp_c, seed, setup.test, setup.calibration,
               targets) for seed in seeds]
     return map_processes(_one_chip, items, processes)
 
 
-def reference_accuracies(setup: ChipSetup) -> dict[str, float]:
-    """ANN, converted SNN and 3-bit SNN test accuracy (rate coding, T = 32)."""
-    test = setup.test_set
+def reference_accuracies(
+    setup: ChipSetup, test: TensorDataset | None = None
+) -> dict[str, float]:
+    """ANN, converted SNN and 3-bit SNN test accuracy (rate coding, T = 32).
+
+    On ``test`` if given (the chip's own test images, so that every accuracy
+    of a result is measured on the same images), else the whole test set.
+    """
+    test = setup.test_set if test is None else test
     out = {"ann_test_acc": evaluate(setup.tuned, test)}
     for key, model in (("snn_test_acc", setup.tuned),
                        ("snn3bit_test_acc", setup.quantised)):
@@ -158,6 +170,39 @@ def check_spice_level(chips: int, corner: str, temp_c: float) -> None:
         )
 
 
+def _nominal_chip(
+    setup: ChipSetup, corner: str, temp_c: float, processes: int
+) -> dict[str, float]:
+    """The nominal chip's test accuracy and energy per inference."""
+    circuit = circuit_model(corner, temp_c, processes)
+    run = Chip(setup.design, circuit).run(
+        setup.test[0], TIMESTEPS, torch.Generator().manual_seed(EVAL_SEED),
+        count_events=True)
+    figures = energy_figures(DEFAULT_PROCESS, corner, temp_c)  # nominal supply
+    return {
+        "chip_nominal_test_acc": float(
+            (run.predictions == setup.test[1]).float().mean()),
+        "energy_per_inference_j": chip_energy_j(
+            setup.design, run, figures, TIMESTEPS)["total"],
+    }
+
+
+def _spice_level(setup: ChipSetup, processes: int) -> dict[str, float | None]:
+    """The output layer in SPICE against the behavioural chip (``--level spice``)."""
+    from ntlib.chip.spice_check import spice_versus_behaviour
+
+    check = spice_versus_behaviour(setup.design, setup.test[0], TIMESTEPS,
+                                   EVAL_SEED, processes)
+    acc = float(np.mean(check["spice_predictions"] == setup.test[1].numpy()))
+    return {
+        "chip_test_acc": acc, "chip_test_acc_min": acc,
+        "chip_test_acc_calibrated": None, "chip_test_acc_calibrated_min": None,
+        "spice_behaviour_agreement": float(np.mean(
+            check["spice_predictions"] == check["behaviour_predictions"])),
+        "sim_seconds": float(check["sim_seconds"].sum()),
+    }
+
+
 def chip_experiment(
     task_name: str = "noise",
     level: str = "behavioural",
@@ -171,42 +216,25 @@ def chip_experiment(
     processes: int = 1,
 ) -> dict:
     """The ``chip`` command's result: one JSON-able dict (see the command's help)."""
-    from ntlib.chip.spice_check import spice_versus_behaviour
-
-    check_name("level", level, LEVELS)
+    check_choice("level", level, LEVELS)
     setup = chip_setup(task_name, dataset, data_dir, cache_dir)
     total = len(setup.test[0])
     digits = total if digits is None else digits
     if not 1 <= digits <= total:
         raise ValueError(f"--digits must be 1-{total} for this test set; got {digits}")
     setup.test = (setup.test[0][:digits], setup.test[1][:digits])
+    # Every accuracy below, reference and chip alike, is on these test images.
     result: dict = {
         "dataset": dataset, "task": task_name, "level": level, "corner": corner,
-        "temp_c": temp_c, "digits": digits, "chips": chips,
-        "timesteps": TIMESTEPS, **reference_accuracies(setup),
+        "temp_c": temp_c, "test_images": digits, "chips": chips,
+        "timesteps": TIMESTEPS,
+        **reference_accuracies(setup, TensorDataset(*setup.test)),
     }
     start = time.perf_counter()
-    circuit = circuit_model(corner, temp_c)
-    nominal = Chip(setup.design, circuit)
-    run = nominal.run(setup.test[0], TIMESTEPS,
-                      torch.Generator().manual_seed(EVAL_SEED), count_events=True)
-    result["chip_nominal_test_acc"] = float(
-        (run.predictions == setup.test[1]).float().mean())
-    figures = energy_figures("sky130", corner, temp_c, 1.2)
-    result["energy_per_inference_j"] = chip_energy_j(
-        setup.design, run, figures, TIMESTEPS)["total"]
+    result.update(_nominal_chip(setup, corner, temp_c, processes))
     if level == "spice":
         check_spice_level(chips, corner, temp_c)
-        check = spice_versus_behaviour(setup.design, setup.test[0], TIMESTEPS,
-                                       EVAL_SEED, processes)
-        acc = float(np.mean(check["spice_predictions"] == setup.test[1].numpy()))
-        result.update(
-            chip_test_acc=acc, chip_test_acc_min=acc,
-            chip_test_acc_calibrated=None, chip_test_acc_calibrated_min=None,
-            spice_behaviour_agreement=float(np.mean(
-                check["spice_predictions"] == check["behaviour_predictions"])),
-            sim_seconds=float(check["sim_seconds"].sum()),
-        )
+        result.update(_spice_level(setup, processes))
         return result
     rows = chip_population(setup, chips, corner, temp_c, processes)
     before = [r["before"] for r in rows]

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ntlib.chip.network import Chip, ChipDesign
+from ntlib.chip.design import ChipDesign
+from ntlib.chip.simulator import Chip
 from ntlib.chip.spice_layer import LayerCircuit, simulate_layer
 from ntlib.parallel import map_processes
 

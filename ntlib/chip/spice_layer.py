@@ -23,27 +23,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ntlib.chip.circuit_model import STEP_S
-from ntlib.circuits import netlist_sky130 as parts
+from ntlib.chip.circuit_model import PROCESS, STEP_S
 from ntlib.circuits.cache import cache_key, cached_json
-from ntlib.circuits.characterize import model_key
 from ntlib.circuits.neuron import (
-    FEEDBACK_CAPACITANCE_F,
     INPUT_EDGE_S,
     INPUT_PULSE_WIDTH_S,
-    LEAK_RESISTANCE_OHM,
-    MEMBRANE_CAPACITANCE_F,
-    REFRACTORY_CAPACITANCE_F,
-    REFRACTORY_RESISTANCE_OHM,
     NeuronParams,
+    Synapse,
+    neuron_subckt,
 )
 from ntlib.circuits.simulate import run_netlist
-from ntlib.circuits.sky130 import device_line, model_lines
 
 #: Simulator options of a layer: the single neuron's, with a relative tolerance
 #: of 5e-3 instead of 1e-3 (a layer is a hundred times more devices; the
 #: benchmark checks that the spikes do not change).
-LAYER_OPTIONS_LINE = parts.OPTIONS_LINE.replace("reltol=1e-3", "reltol=5e-3")
+LAYER_OPTIONS_LINE = PROCESS.writer.OPTIONS_LINE.replace("reltol=1e-3", "reltol=5e-3")
 
 
 @dataclass(frozen=True)
@@ -96,36 +90,32 @@ def _pwl(steps: np.ndarray, idle_v: float, active_v: float) -> str:
     return "PWL(" + " ".join(f"{t:.9g} {v:g}" for t, v in points) + ")"
 
 
-def _neuron_lines(j: int, circuit: LayerCircuit) -> list[str]:
-    """Membrane, comparator, reset and NT bias of neuron ``j`` (node suffix ``_j``)."""
-    s = f"_{j}"
-    lines = [
-        f"Cm{s} mem{s} 0 {MEMBRANE_CAPACITANCE_F:g}",
-        f"Rleak{s} mem{s} 0 {LEAK_RESISTANCE_OHM:g}",
-        f"Cfb{s} spk{s} mem{s} {FEEDBACK_CAPACITANCE_F:g}",
-        f"Cref{s} ref{s} 0 {REFRACTORY_CAPACITANCE_F:g}",
-        f"Rref{s} ref{s} 0 {REFRACTORY_RESISTANCE_OHM:g}",
+def _neuron_lines(j: int, circuit: LayerCircuit, fired: np.ndarray) -> list[str]:
+    """Neuron ``j``: its subcircuit (with its synapses), placed on nodes ``*_j``.
+
+    The synapses hang from the shared gate nodes ``gp<i>``/``gn<i>`` of the
+    input lines that fire (``fired[i]``; a silent line has no driver, and its
+    synapses are left out); the NT bias domains are the neuron's own sources
+    (left out at 0 V).
+    """
+    codes = np.asarray(circuit.codes, dtype=int)[j]
+    synapses = [
+        Synapse(str(i), max(c, 0), max(-c, 0), label=f"{j}_{i}")
+        for i, c in enumerate(codes.tolist())
+        if c != 0 and fired[i]
     ]
-    for line in parts.comparator_lines():
-        if line.startswith("*"):
-            continue
-        name, drain, gate, source, body, *rest = line.split()
-        rename = {"mem": f"mem{s}", "n1": f"n1{s}", "spk": f"spk{s}", "ref": f"ref{s}"}
-        lines.append(" ".join([name + s, *(rename.get(n, n) for n in
-                                          (drain, gate, source, body)), *rest]))
     source_v = float(circuit.bias_supply_v[j])
     sink_v = float(circuit.bias_sink_supply_v[j])
+    lines, ports = neuron_subckt(
+        f"neuron{j}", PROCESS.name, synapses, source_v > 0, sink_v > 0
+    )
     if source_v > 0:
-        w, length = parts.BIAS_PMOS_WL_UM
-        lines += [f"Vbias{s} vbias{s} 0 DC {source_v:g}",
-                  device_line(f"bp{s}", f"mem{s}", "0", f"vbias{s}", f"vbias{s}",
-                              "pfet_01v8", w, length)]
+        lines.append(f"Vbias_{j} vbias_{j} 0 DC {source_v:g}")
     if sink_v > 0:
-        w, length = parts.BIAS_NMOS_WL_UM
-        lines += [f"Vbiasn{s} vbiasn{s} 0 DC {sink_v:g}",
-                  device_line(f"bn{s}", f"mem{s}", f"vbiasn{s}", "0", "0",
-                              "nfet_01v8", w, length)]
-    return lines
+        lines.append(f"Vbiasn_{j} vbiasn_{j} 0 DC {sink_v:g}")
+    own = {"mem", "spk", "ref", "n1", "vbias", "vbiasn"}
+    nodes = [f"{port}_{j}" if port in own else port for port in ports]
+    return [*lines, f"Xn{j} {' '.join(nodes)} neuron{j}"]
 
 
 def layer_netlist(
@@ -138,39 +128,24 @@ def layer_netlist(
     if spikes.ndim != 2 or spikes.shape[1] != m:
         raise ValueError(f"spikes must be (T, {m}) for {m} input lines")
     steps = spikes.shape[0]
-    pw, pl = parts.SYNAPSE_PMOS_WL_UM
-    nw, nl = parts.SYNAPSE_NMOS_WL_UM
-    logic = parts.LOGIC_V
-    lines = [".title analog layer", *model_lines(circuit.corner, mismatch_seed)]
+    logic, driver = PROCESS.writer.LOGIC_V, PROCESS.writer.driver_lines
+    lines = [".title analog layer", *PROCESS.model_lines(circuit.corner, mismatch_seed)]
     lines += [
         f"Vsyn vsyn 0 DC {circuit.excite_supply_v:g}",
         f"Vsyni vsyni 0 DC {circuit.inhibit_supply_v:g}",
-        f"Vneuron vdd 0 DC {parts.NEURON_SUPPLY_V:g}",
+        f"Vneuron vdd 0 DC {PROCESS.neuron_supply_v:g}",
     ]
     for i in range(m):
         fired = np.flatnonzero(spikes[:, i])
-        excite = np.any(codes[:, i] > 0) and fired.size
-        inhibit = np.any(codes[:, i] < 0) and fired.size
-        if not (excite or inhibit):
-            continue
-        if excite:
+        if fired.size and np.any(codes[:, i] > 0):
             lines.append(f"Vinp{i} inp{i} 0 {_pwl(fired, 0.0, logic)}")
-            lines += _driver(f"gp{i}", f"inp{i}", "vsyn")
-        if inhibit:
+            lines += driver(f"gp{i}", f"inp{i}", "vsyn")
+        if fired.size and np.any(codes[:, i] < 0):
             lines.append(f"Vinn{i} inn{i} 0 {_pwl(fired, logic, 0.0)}")
-            lines += _driver(f"gn{i}", f"inn{i}", "vsyni")
-        for j in range(n):
-            c = int(codes[j, i])
-            if c > 0:
-                lines.append(
-                    device_line(f"s{j}_{i}", f"mem_{j}", f"gp{i}", "vsyn", "vsyn",
-                                "pfet_01v8_lvt", pw, pl) + f" mult={c} m={c}")
-            elif c < 0:
-                lines.append(
-                    device_line(f"s{j}_{i}", f"mem_{j}", f"gn{i}", "0", "0",
-                                "nfet_01v8", nw, nl) + f" mult={-c} m={-c}")
+            lines += driver(f"gn{i}", f"inn{i}", "vsyni")
+    fired_lines = spikes.any(axis=0)
     for j in range(n):
-        lines += _neuron_lines(j, circuit)
+        lines += _neuron_lines(j, circuit, fired_lines)
     duration = steps * STEP_S
     lines += [
         f".temp {circuit.temp_c:g}",
@@ -182,16 +157,8 @@ def layer_netlist(
     return "\n".join(lines)
 
 
-def _driver(out: str, inp: str, supply: str) -> list[str]:
-    """A gate driver (inverter) on a synapse domain."""
-    return [
-        device_line(f"{out}p", out, inp, supply, supply, "pfet_01v8_lvt", 0.84, 0.35),
-        device_line(f"{out}n", out, inp, "0", "0", "nfet_01v8", 0.42, 0.15),
-    ]
-
-
 def _spike_steps(time_s: np.ndarray, spike_v: np.ndarray, steps: int) -> np.ndarray:
-    half = parts.NEURON_SUPPLY_V / 2
+    half = PROCESS.neuron_supply_v / 2
     idx = np.flatnonzero((spike_v[:-1] < half) & (spike_v[1:] >= half))
     counts = np.zeros(steps, dtype=int)
     for t in time_s[idx + 1]:
@@ -237,5 +204,5 @@ def simulate_layer(
     """
     netlist = layer_netlist(circuit, spikes, mismatch_seed)
     n, steps = np.asarray(circuit.codes).shape[0], np.asarray(spikes).shape[0]
-    key = cache_key("layer", netlist, model_key("sky130", circuit.corner))
+    key = cache_key("layer", netlist, PROCESS.cache_key(circuit.corner))
     return cached_json(key, lambda: _simulate(netlist, n, steps))

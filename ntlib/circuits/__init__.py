@@ -1,8 +1,10 @@
 """The analog neuromodulated neuron in SPICE (chapters 7-9).
 
-``models`` holds the level-1 cards and documented ranges, ``sky130`` finds and
-loads the SkyWater 130 nm models, ``neuron`` builds the netlist (with
-``netlist_sky130`` and ``netlist_level1``), ``simulate`` runs ngspice safely,
+``process`` holds one record per transistor process (models, netlist writer,
+documented ranges, supplies), ``sky130`` finds and loads the SkyWater 130 nm
+models, ``netlist_level1`` holds the level-1 teaching cards, ``neuron`` builds
+the netlist (the neuron as one subcircuit, with the process's writer:
+``netlist_sky130`` or ``netlist_level1``), ``simulate`` runs ngspice safely,
 ``measure`` turns waveforms into rates, powers and energies, ``cache`` keeps
 slow results on disk, ``characterize`` measures the rheobase and the
 bidirectional NT bias, ``energy_figures`` the energy per event and per spike,
@@ -27,17 +29,21 @@ from ntlib.circuits.measure import (
     summarize,
     sweep_supply,
 )
-from ntlib.circuits.models import (
+from ntlib.circuits.netlist_level1 import MODEL_CARDS
+from ntlib.circuits.neuron import NeuronParams, build_netlist
+from ntlib.circuits.process import (
     BIAS_SINK_SUPPLY_RANGES_V,
     BIAS_SUPPLY_RANGE_V,
     BIAS_SUPPLY_RANGES_V,
-    MODEL_CARDS,
+    DEFAULT_PROCESS,
     PROCESSES,
     SYNAPSE_SUPPLY_RANGE_V,
     SYNAPSE_SUPPLY_RANGES_V,
     WEIGHT_CODE_RANGE,
+    Process,
+    get_process,
+    register_process,
 )
-from ntlib.circuits.neuron import NeuronParams, build_netlist
 from ntlib.circuits.simulate import (
     SimulationError,
     Transient,
@@ -49,6 +55,7 @@ __all__ = [
     "BIAS_SINK_SUPPLY_RANGES_V",
     "BIAS_SUPPLY_RANGES_V",
     "BIAS_SUPPLY_RANGE_V",
+    "DEFAULT_PROCESS",
     "MODEL_CARDS",
     "PROCESSES",
     "SYNAPSE_SUPPLY_RANGES_V",
@@ -57,6 +64,7 @@ __all__ = [
     "BiasCurves",
     "EnergyFigures",
     "NeuronParams",
+    "Process",
     "SimulationError",
     "Transient",
     "bias_curves",
@@ -65,8 +73,10 @@ __all__ = [
     "domain_power_w",
     "energy_figures",
     "firing_rate_hz",
+    "get_process",
     "input_event_count",
     "realisable_fraction",
+    "register_process",
     "rheobase_a",
     "simulate_neuron",
     "simulate_summary",

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ntlib.circuits.cache import cache_key, cached_json
-from ntlib.circuits.models import BIAS_SINK_SUPPLY_RANGES_V, BIAS_SUPPLY_RANGES_V
 from ntlib.circuits.neuron import NeuronParams, build_netlist, source_netlist
+from ntlib.circuits.process import DEFAULT_PROCESS, Process, get_process
 from ntlib.circuits.simulate import run_netlist, source_current_a
-from ntlib.circuits.sky130 import model_identity
 
 #: Membrane voltage at which the bias sources are characterised, volts (about
 #: half the firing threshold: where the membrane spends its time).
@@ -29,9 +28,12 @@ BIAS_MEMBRANE_V = 0.3
 RHEOBASE_SWEEP_MAX_A = 200e-9
 
 
-def model_key(process: str, corner: str) -> str:
-    """The model files' identity for cache keys (level 1: its cards are in the netlist)."""
-    return model_identity(corner) if process == "sky130" else "level1-cards"
+def _bias_ranges(process: Process) -> tuple[tuple[str, str, tuple[float, float]], ...]:
+    """``(source kind, curve name, documented supply range)`` of both bias domains."""
+    return (
+        ("bias", "source", process.bias_supply_range_v),
+        ("bias_sink", "sink", process.bias_sink_supply_range_v),
+    )
 
 
 def rheobase_netlist(params: NeuronParams) -> str:
@@ -51,7 +53,7 @@ def rheobase_netlist(params: NeuronParams) -> str:
     lines = [
         line
         for line in netlist.splitlines()
-        if not line.startswith((".ic", ".tran", ".end"))
+        if not line.startswith((".ic ", ".tran ")) and line != ".end"
     ]
     step_a = RHEOBASE_SWEEP_MAX_A / 2000
     lines += [f".dc Iin 0 {RHEOBASE_SWEEP_MAX_A:g} {step_a:g}", ".end"]
@@ -86,8 +88,26 @@ def rheobase_a(params: NeuronParams | None = None) -> float:
     """
     params = params if params is not None else NeuronParams()
     netlist = rheobase_netlist(params)
-    key = cache_key("rheobase", netlist, model_key(params.process, params.corner))
+    model = get_process(params.process).cache_key(params.corner)
+    key = cache_key("rheobase", netlist, model)
     return float(cached_json(key, lambda: _rheobase_from_sweep(netlist, params)))
+
+
+@dataclass(frozen=True)
+class BiasReach:
+    """What the NT bias sources can hold, measured against the rheobase (chapters 9-10).
+
+    Attributes:
+        rheobase_a: smallest constant current that makes the neuron fire.
+        bias_range_rheobase: the most negative and most positive reachable
+            bias, rheobase units.
+        bias_gap_rheobase: the smallest non-zero sinking and sourcing bias
+            (between them only 0, both domains off, is realisable).
+    """
+
+    rheobase_a: float
+    bias_range_rheobase: tuple[float, float]
+    bias_gap_rheobase: tuple[float, float]
 
 
 @dataclass(frozen=True)
@@ -111,11 +131,7 @@ class BiasCurves:
 
 def _bias_netlists(process: str, corner: str, temp_c: float) -> list[str]:
     netlists = []
-    for kind, ranges in (
-        ("bias", BIAS_SUPPLY_RANGES_V),
-        ("bias_sink", BIAS_SINK_SUPPLY_RANGES_V),
-    ):
-        low, high = ranges[process]
+    for kind, _, (low, high) in _bias_ranges(get_process(process)):
         netlists.append(
             source_netlist(
                 kind, BIAS_MEMBRANE_V, low, high, 0.0125, process, corner, temp_c
@@ -126,11 +142,7 @@ def _bias_netlists(process: str, corner: str, temp_c: float) -> list[str]:
 
 def _sweep_bias(process: str, corner: str, temp_c: float) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
-    for kind, name, ranges in (
-        ("bias", "source", BIAS_SUPPLY_RANGES_V),
-        ("bias_sink", "sink", BIAS_SINK_SUPPLY_RANGES_V),
-    ):
-        low, high = ranges[process]
+    for kind, name, (low, high) in _bias_ranges(get_process(process)):
         supply = np.round(np.arange(low, high + 1e-9, 0.025), 4)
         out[f"{name}_supply_v"] = supply.tolist()
         current = source_current_a(
@@ -148,14 +160,14 @@ def _sweep_bias(process: str, corner: str, temp_c: float) -> dict[str, list[floa
 
 
 def bias_curves(
-    process: str = "sky130", corner: str = "tt", temp_c: float = 27.0
+    process: str = DEFAULT_PROCESS, corner: str = "tt", temp_c: float = 27.0
 ) -> BiasCurves:
     """The bias sources' current against supply over the documented range (cached)."""
     NeuronParams(process=process, corner=corner, temp_c=temp_c)  # checks the inputs
     key = cache_key(
         "bias-curves",
         *_bias_netlists(process, corner, temp_c),
-        model_key(process, corner),
+        get_process(process).cache_key(corner),
     )
     data = cached_json(key, lambda: _sweep_bias(process, corner, temp_c))
     return BiasCurves(**{name: tuple(values) for name, values in data.items()})
@@ -230,3 +242,34 @@ def realisable_fraction(
         "too_large": float(np.mean(too_large)),
         "too_small": float(np.mean(too_small)),
     }
+
+
+def realisable_biases(
+    biases_rheobase: np.ndarray,
+    bias_range: tuple[float, float],
+    bias_gap: tuple[float, float],
+) -> np.ndarray:
+    """The nearest bias each NT bias source can hold (chapters 9 and 10).
+
+    A bias beyond ``bias_range`` (most negative, most positive) is clipped
+    to it; a non-zero bias inside ``bias_gap`` (the smallest non-zero
+    sinking and sourcing bias) becomes the nearest of the gap's edges and 0
+    (both domains off).
+
+    Example:
+        >>> realisable_biases(np.array([-9.0, -0.3, 0.1, 0.4, 2.0]), (-5, 5),
+        ...                   (-0.5, 0.5)).tolist()
+        [-5.0, -0.5, 0.0, 0.5, 2.0]
+    """
+    low, high = bias_range
+    gap_low, gap_high = bias_gap
+    if not low <= gap_low <= 0 <= gap_high <= high:
+        raise ValueError(
+            f"need bias_range[0] <= bias_gap[0] <= 0 <= bias_gap[1] <= "
+            f"bias_range[1]; got range {bias_range}, gap {bias_gap}"
+        )
+    clipped = np.clip(np.asarray(biases_rheobase, dtype=float), low, high)
+    inside = (clipped > gap_low) & (clipped < gap_high) & (clipped != 0)
+    choices = np.array([gap_low, 0.0, gap_high])
+    nearest = choices[np.abs(clipped[:, None] - choices[None, :]).argmin(axis=1)]
+    return np.where(inside, nearest, clipped)

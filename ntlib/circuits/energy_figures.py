@@ -34,25 +34,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from ntlib.circuits.characterize import (
+    BiasCurves,
+    BiasReach,
     bias_curves,
     bias_range_rheobase,
     rheobase_a,
 )
 from ntlib.circuits.measure import simulate_summary
-from ntlib.circuits.models import WEIGHT_CODE_RANGE
-from ntlib.circuits.neuron import DOMAINS, NeuronParams
+from ntlib.circuits.neuron import DOMAINS, NeuronParams, params_grid
+from ntlib.circuits.process import DEFAULT_PROCESS, WEIGHT_CODE_RANGE, get_process
 from ntlib.parallel import map_processes
 
-#: Nominal synapse supply per process (the middle of the documented range,
-#: rounded): what ``supply_v=None`` means.
-NOMINAL_SUPPLY_V: dict[str, float] = {"sky130": 1.2, "level1": 1.0}
 #: Input rate and duration of the per-code runs.
 EVENT_RATE_HZ = 100e3
 EVENT_DURATION_S = 1e-3
 
 
 @dataclass(frozen=True)
-class EnergyFigures:
+class EnergyFigures(BiasReach):
     """Energy and power of the analog neuron, measured in SPICE (chapter 9).
 
     Attributes:
@@ -64,13 +63,10 @@ class EnergyFigures:
             ``bias_sink``, ``neuron``).
         spike_j: energy per output spike (comparator and reset), joules.
         neuron_static_w: neuron domain's power with no input, watts.
-        rheobase_a: smallest constant current that makes the neuron fire.
         bias_power_w: static power of the bias domains holding a bias, keyed
             by the bias in rheobase units (negative: sinking), watts.
-        bias_range_rheobase: the most negative and most positive reachable
-            bias, rheobase units.
-        bias_gap_rheobase: the smallest non-zero sinking and sourcing bias
-            (between them only 0, both domains off, is realisable).
+        rheobase_a, bias_range_rheobase, bias_gap_rheobase: see
+            :class:`~ntlib.circuits.characterize.BiasReach`.
     """
 
     process: str
@@ -81,10 +77,7 @@ class EnergyFigures:
     domain_event_j: dict[int, dict[str, float]]
     spike_j: float
     neuron_static_w: float
-    rheobase_a: float
     bias_power_w: dict[float, float]
-    bias_range_rheobase: tuple[float, float]
-    bias_gap_rheobase: tuple[float, float]
 
     def bias_power_at(self, bias: float) -> float:
         """Static bias-domain power at ``bias`` rheobases, interpolated (log-linear)."""
@@ -102,24 +95,55 @@ class EnergyFigures:
         return float(np.interp(bias, side, values))
 
 
-def _event_params(process: str, corner: str, temp_c: float, supply_v: float, code: int):
-    return NeuronParams(
-        process=process,
-        corner=corner,
-        temp_c=temp_c,
-        supply_v=supply_v,
-        weight_code=code,
-        input_rate_hz=EVENT_RATE_HZ,
-        duration_s=EVENT_DURATION_S,
-    )
-
-
 def _summary(params: NeuronParams) -> dict:
     return simulate_summary(params)
 
 
+def _domain_event_j(by_code: dict[int, dict]) -> dict[int, dict[str, float]]:
+    """Each domain's energy per input event above its code-0 draw, by code."""
+    rest = by_code[0]["power_w_by_domain"]
+    events = round(EVENT_RATE_HZ * EVENT_DURATION_S)
+    out: dict[int, dict[str, float]] = {}
+    for code, row in by_code.items():
+        split = {}
+        for domain in DOMAINS:
+            extra_w = row["power_w_by_domain"][domain] - rest[domain]
+            extra_j = extra_w * EVENT_DURATION_S
+            counted = code != 0 and domain != "neuron"
+            split[domain] = extra_j / events if counted else 0.0
+        out[code] = split
+    return out
+
+
+def _spike_j(by_code: dict[int, dict], driven_params: NeuronParams) -> float:
+    """The neuron domain's energy per output spike above its static draw (top code)."""
+    driven = by_code[driven_params.weight_code]
+    if not driven["spike_count"]:
+        raise RuntimeError(
+            f"the neuron did not fire at weight code +{driven_params.weight_code} "
+            f"({driven_params.describe()})"
+        )
+    rest_w = by_code[0]["power_w_by_domain"]["neuron"]
+    extra_w = driven["power_w_by_domain"]["neuron"] - rest_w
+    return float(extra_w * EVENT_DURATION_S / driven["spike_count"])
+
+
+def _bias_power_w(curves: BiasCurves, rheobase: float) -> dict[float, float]:
+    """Power of the bias domains holding each measured bias, by bias in rheobases."""
+    bias_power: dict[float, float] = {0.0: 0.0}
+    for volts, current, drawn in zip(
+        curves.source_supply_v, curves.source_a, curves.source_domain_a, strict=True
+    ):
+        bias_power[round(current / rheobase, 6)] = float(volts * drawn)
+    for volts, current, drawn in zip(
+        curves.sink_supply_v, curves.sink_a, curves.sink_domain_a, strict=True
+    ):
+        bias_power[round(-current / rheobase, 6)] = float(abs(volts * drawn))
+    return dict(sorted(bias_power.items()))
+
+
 def energy_figures(
-    process: str = "sky130",
+    process: str = DEFAULT_PROCESS,
     corner: str = "tt",
     temp_c: float = 27.0,
     supply_v: float | None = None,
@@ -131,7 +155,8 @@ def energy_figures(
         process: ``"sky130"`` or ``"level1"`` (the teaching cards, for comparison).
         corner: SKY130 corner (``tt``, ``ff``, ``ss``, ``sf``, ``fs``).
         temp_c: temperature, degrees Celsius.
-        supply_v: synapse supply; ``None`` is :data:`NOMINAL_SUPPLY_V`.
+        supply_v: synapse supply; ``None`` is the process's nominal supply
+            (:attr:`ntlib.circuits.process.Process.nominal_supply_v`).
         processes: worker processes for the first, uncached computation.
 
     Example:
@@ -139,50 +164,20 @@ def energy_figures(
         >>> fig.synaptic_event_j[7] > fig.synaptic_event_j[1] > 0  # doctest: +SKIP
         True
     """
-    supply = NOMINAL_SUPPLY_V.get(process) if supply_v is None else supply_v
+    supply = get_process(process).nominal_supply_v if supply_v is None else supply_v
     low, high = WEIGHT_CODE_RANGE
-    codes = list(range(low, high + 1))
-    base = _event_params(process, corner, temp_c, supply, 0)  # checks every input
-    rheobase = rheobase_a(base)
-    runs = map_processes(
-        _summary,
-        [_event_params(process, corner, temp_c, supply, c) for c in codes],
-        processes,
-    )
-    by_code = dict(zip(codes, runs, strict=True))
-    rest = by_code[0]["power_w_by_domain"]
-    duration = EVENT_DURATION_S
-    driven = by_code[high]
-    if not driven["spike_count"]:
-        raise RuntimeError(
-            f"the neuron did not fire at weight code +{high} "
-            f"({_event_params(process, corner, temp_c, supply, high).describe()})"
-        )
-    spike_j = (
-        (driven["power_w_by_domain"]["neuron"] - rest["neuron"])
-        * duration
-        / driven["spike_count"]
-    )
-    domain_event_j: dict[int, dict[str, float]] = {}
-    for code, row in by_code.items():
-        events = round(EVENT_RATE_HZ * duration)
-        split = {}
-        for domain in DOMAINS:
-            extra_j = (row["power_w_by_domain"][domain] - rest[domain]) * duration
-            counted = code != 0 and domain != "neuron"
-            split[domain] = extra_j / events if counted else 0.0
-        domain_event_j[code] = split
+    grid = params_grid(
+        [supply], range(low, high + 1), process=process, corner=corner,
+        temp_c=temp_c, input_rate_hz=EVENT_RATE_HZ, duration_s=EVENT_DURATION_S,
+    )  # checks every input before any simulation
+    by_code = {
+        p.weight_code: run
+        for p, run in zip(grid, map_processes(_summary, grid, processes), strict=True)
+    }
+    rheobase = rheobase_a(grid[-low])  # the code-0 point
+    domain_event_j = _domain_event_j(by_code)
     curves = bias_curves(process, corner, temp_c)
-    (most_neg, most_pos), gap = bias_range_rheobase(curves, rheobase)
-    bias_power: dict[float, float] = {0.0: 0.0}
-    for volts, current, drawn in zip(
-        curves.source_supply_v, curves.source_a, curves.source_domain_a, strict=True
-    ):
-        bias_power[round(current / rheobase, 6)] = float(volts * drawn)
-    for volts, current, drawn in zip(
-        curves.sink_supply_v, curves.sink_a, curves.sink_domain_a, strict=True
-    ):
-        bias_power[round(-current / rheobase, 6)] = float(abs(volts * drawn))
+    bias_range, gap = bias_range_rheobase(curves, rheobase)
     figures = EnergyFigures(
         process=process,
         corner=corner,
@@ -190,11 +185,11 @@ def energy_figures(
         supply_v=float(supply),
         synaptic_event_j={c: float(sum(d.values())) for c, d in domain_event_j.items()},
         domain_event_j=domain_event_j,
-        spike_j=float(spike_j),
-        neuron_static_w=float(rest["neuron"]),
+        spike_j=_spike_j(by_code, grid[-1]),
+        neuron_static_w=float(by_code[0]["power_w_by_domain"]["neuron"]),
         rheobase_a=float(rheobase),
-        bias_power_w=dict(sorted(bias_power.items())),
-        bias_range_rheobase=(most_neg, most_pos),
+        bias_power_w=_bias_power_w(curves, rheobase),
+        bias_range_rheobase=bias_range,
         bias_gap_rheobase=gap,
     )
     for value in (figures.spike_j, figures.neuron_static_w, figures.rheobase_a):

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from scipy.optimize import curve_fit
 
+from ntlib.circuits.process import DEFAULT_PROCESS
 from ntlib.lif import analytic_firing_rate_hz
 
 
@@ -152,7 +153,7 @@ def fit_lif(
 def fit_circuit(
     currents_a: np.ndarray | None = None,
     step_current_a: float = 5e-9,
-    process: str = "sky130",
+    process: str = DEFAULT_PROCESS,
 ) -> LifFit:
     """Simulate the neuron and fit the LIF model to it (chapter 7's recipe).
 

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from ntlib.circuits.cache import cache_key, cached_json
-from ntlib.circuits.neuron import DOMAINS, NeuronParams, build_netlist
+from ntlib.circuits.neuron import DOMAINS, NeuronParams, build_netlist, params_grid
+from ntlib.circuits.process import DEFAULT_PROCESS, get_process
 from ntlib.circuits.simulate import DEFAULT_TIMEOUT_S, Transient, simulate_neuron
 from ntlib.parallel import map_processes
 
@@ -109,11 +110,8 @@ def summarize(run: Transient) -> dict[str, Any]:
 
 def summary_key(params: NeuronParams) -> str:
     """The disk-cache key of one transient's summary: netlist and model identity."""
-    from ntlib.circuits.characterize import model_key
-
-    return cache_key(
-        "summary", build_netlist(params), model_key(params.process, params.corner)
-    )
+    model = get_process(params.process).cache_key(params.corner)
+    return cache_key("summary", build_netlist(params), model)
 
 
 def simulate_summary(
@@ -151,7 +149,7 @@ def sweep_supply(
     duration_s: float = 1e-3,
     processes: int = 1,
     timeout_s: float | None = DEFAULT_TIMEOUT_S,
-    process: str = "sky130",
+    process: str = DEFAULT_PROCESS,
     corner: str = "tt",
     temp_c: float = 27.0,
     bias_sink_supply_v: float = 0.0,
@@ -170,19 +168,10 @@ def sweep_supply(
         >>> rows[0]["firing_rate_hz"] < rows[1]["firing_rate_hz"]  # doctest: +SKIP
         True
     """
-    all_params = [
-        NeuronParams(
-            supply_v=float(v),
-            weight_code=weight_code,
-            input_rate_hz=input_rate_hz,
-            bias_supply_v=bias_supply_v,
-            duration_s=duration_s,
-            bias_sink_supply_v=bias_sink_supply_v,
-            process=process,
-            corner=corner,
-            temp_c=temp_c,
-        )
-        for v in supply_v
-    ]
+    all_params = params_grid(
+        supply_v, (weight_code,), input_rate_hz=input_rate_hz, duration_s=duration_s,
+        bias_supply_v=bias_supply_v, bias_sink_supply_v=bias_sink_supply_v,
+        process=process, corner=corner, temp_c=temp_c,
+    )
     items = [(params, timeout_s, use_cache) for params in all_params]
     return map_processes(_simulate_and_summarize, items, processes)

@@ -21,13 +21,15 @@ from typing import Any
 
 import numpy as np
 
+from ntlib.checks import MAX_DRAWS, check_seed
 from ntlib.circuits.characterize import rheobase_a
 from ntlib.circuits.measure import simulate_summary
 from ntlib.circuits.neuron import NeuronParams
+from ntlib.circuits.process import DEFAULT_PROCESS, get_process
 from ntlib.parallel import map_processes
 
 #: Largest number of instances one sweep accepts.
-MAX_INSTANCES = 10_000
+MAX_INSTANCES = MAX_DRAWS  # one limit for every Monte Carlo (ntlib.checks)
 
 
 def instance_seed(seed: int, instance: int) -> int:
@@ -67,7 +69,7 @@ def _run(item: tuple[NeuronParams, int]) -> dict[str, Any]:
 
 def mismatch_sweep(
     instances: int,
-    supply_v: float = 1.2,
+    supply_v: float | None = None,
     *,
     seed: int = 0,
     weight_code: int = 7,
@@ -82,7 +84,7 @@ def mismatch_sweep(
 
     Args:
         instances: how many instances (1 to :data:`MAX_INSTANCES`).
-        supply_v: the synapse supply of every instance.
+        supply_v: the synapse supply of every instance (None: the nominal supply).
         seed: the sweep's seed (instance ``i`` uses :func:`instance_seed`).
         executor: any ``concurrent.futures.Executor`` (its ``map`` runs the
             instances); ``None`` makes a ``ProcessPoolExecutor`` of ``jobs``
@@ -102,8 +104,7 @@ def mismatch_sweep(
         raise TypeError(f"instances must be an integer; got {instances!r}")
     if not 1 <= instances <= MAX_INSTANCES:
         raise ValueError(f"instances must be 1 to {MAX_INSTANCES:,}; got {instances!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    check_seed("seed", seed)  # at most 2**32 - 1: ngspice keeps 32 bits
     items = [
         (
             NeuronParams(
@@ -138,25 +139,27 @@ def pelgrom_sigma(area_um2: float | np.ndarray, a_vt_mv_um: float) -> np.ndarray
 
 def unit_current_spread(
     kind: str = "excite",
-    supply_v: float = 1.2,
+    supply_v: float | None = None,
     devices: int = 200,
     seed: int = 1,
     membrane_v: float = 0.3,
+    process: str = DEFAULT_PROCESS,
 ) -> np.ndarray:
     """Currents of ``devices`` mismatched unit sources at one supply (chapter 8).
 
     One DC operating point of ``devices`` copies of a synapse unit, each with
     its own mismatch draw: the spread Pelgrom's law predicts.
     """
-    from ntlib.circuits.neuron import NeuronParams as Params
-    from ntlib.circuits.neuron import netlist_module
     from ntlib.circuits.simulate import run_netlist
 
-    parts = netlist_module("sky130")
-    header = parts.header_lines(Params(mismatch_seed=seed))
+    params = NeuronParams(process=process, mismatch_seed=seed)  # checks both
+    record = get_process(process)
+    supply_v = record.nominal_supply_v if supply_v is None else supply_v
+    header = record.model_lines(params.corner, seed)
     lines = [".title unit spread", *header, f"Vs vs 0 DC {supply_v}"]
+    unit = record.writer.unit_device(kind)  # "<X|M>1 mem ..."
     for i in range(devices):
-        device = parts.unit_device(kind).replace("X1 mem", f"X{i} m{i}", 1)
+        device = f"{unit[0]}{i} m{i} {unit.split(' ', 2)[2]}"
         lines += [f"Vm{i} m{i} 0 DC {membrane_v}", device]
     lines += [".op", ".end"]
     vectors = run_netlist("\n".join(lines), describe=f"{devices} {kind} units")

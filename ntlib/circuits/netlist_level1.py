@@ -1,39 +1,83 @@
-"""The neuron's netlist on the level-1 teaching cards (chapter 7).
+"""The neuron's transistors on the level-1 teaching cards (chapter 7).
 
-Square-law devices without capacitances: every capacitance is an explicit
-capacitor, and the input spikes reach the synapse gates as ideal pulses (no
-gate-drive energy).  Chapter 7 uses this version to teach the square law;
-every power, energy and rate figure that judges the hardware claim comes from
-:mod:`ntlib.circuits.netlist_sky130`.
+The cards are SPICE level-1 (Shichman-Hodges, square-law) MOSFET models.
+Level 1 has no subthreshold conduction and no velocity saturation, so it is a
+teaching model, not a sign-off model; it is fast (one transient of the neuron
+takes well under a tenth of a second) and its currents follow the square law
+that every analog-design textbook derives by hand.  Every capacitance is an
+explicit capacitor, and the input spikes reach the synapse gates as ideal
+pulses (no gate-drive energy).  Every power, energy and rate figure that
+judges the hardware claim comes from :mod:`ntlib.circuits.netlist_sky130`.
+
+Source of the parameters: the "generic 0.25 um CMOS process" of
+J. M. Rabaey, A. Chandrakasan and B. Nikolic, *Digital Integrated Circuits:
+A Design Perspective*, 2nd ed., Prentice Hall, 2003, Table 3.2 (the unified
+model): NMOS VT0 = 0.43 V, gamma = 0.4 V^0.5, k' = 115 uA/V^2, lambda = 0.06
+V^-1; PMOS VT0 = -0.4 V, gamma = -0.4 V^0.5, k' = -30 uA/V^2, lambda = -0.1
+V^-1.  Written here as level-1 cards (KP = k'), with the surface potential
+PHI = 0.8 V (a typical value; the table does not list it) and without the
+table's velocity-saturation term, which level 1 cannot express.  No junction
+or overlap capacitances are modelled: every capacitance in the circuits is an
+explicit capacitor, so a reader can see where each picofarad comes from.
+The cards have no temperature coefficients and no corners of their own, yet
+the neuron still slows when hot: ngspice scales the thermal voltage, the
+intrinsic carrier density and the mobility with ``.temp`` (the rate at
++7, 100 kHz input falls from about 11.1 kHz at 27 C to 10.0 kHz at 100 C).
+
+The process record (ranges, supplies) is in :mod:`ntlib.circuits.process`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ntlib.circuits.models import model_lines
-
-#: Supply of the neuron's own power domain (comparator, reset), volts.
-NEURON_SUPPLY_V = 1.2
+#: Level-1 model cards, by model name: ``{"type": ..., parameters...}``.
+MODEL_CARDS: dict[str, dict[str, Any]] = {
+    "nch": {
+        "type": "nmos",
+        "level": 1,
+        "vto": 0.43,
+        "kp": 115e-6,
+        "gamma": 0.4,
+        "phi": 0.8,
+        "lambda": 0.06,
+    },
+    "pch": {
+        "type": "pmos",
+        "level": 1,
+        "vto": -0.4,
+        "kp": 30e-6,
+        "gamma": 0.4,
+        "phi": 0.8,
+        "lambda": 0.1,
+    },
+}
 #: Transistor sizes (width, length) in metres; multipliers give 1, 2, 4.
 SYNAPSE_PMOS_WL = (0.5e-6, 20e-6)
 SYNAPSE_NMOS_WL = (0.5e-6, 80e-6)
 BIAS_PMOS_WL = (0.5e-6, 80e-6)
 BIAS_NMOS_WL = (0.5e-6, 160e-6)
+#: Simulator options of a level-1 transient.
+OPTIONS_LINE = ".options method=gear reltol=1e-3"
 
 
-def synapse_lines(params: Any, pulse: Any) -> list[str]:
-    """The 3-bit bidirectional synapse: bit ``b`` switches sources of multiplier 2**b.
+def _pmos(name: str, drain: str, gate: str, supply: str, wl: tuple) -> str:
+    return f"M{name} {drain} {gate} {supply} {supply} pch w={wl[0]:g} l={wl[1]:g}"
 
-    The sign of the weight code selects which of the pair (PMOS source or NMOS
-    sink) the input spikes pulse; unselected transistors stay off.
+
+def _nmos(name: str, drain: str, gate: str, wl: tuple) -> str:
+    return f"M{name} {drain} {gate} 0 0 nch w={wl[0]:g} l={wl[1]:g}"
+
+
+def input_lines(params: Any, pulse: Any) -> list[str]:
+    """The single neuron's input spikes: ideal pulses on the synapse gates.
+
+    The sign of the weight code selects which of each bit's pair (PMOS source
+    or NMOS sink) the input spikes pulse; unselected gates hold their device off.
     """
-    pw, pl = SYNAPSE_PMOS_WL
-    nw, nl = SYNAPSE_NMOS_WL
     supply_v, code = params.supply_v, params.weight_code
-    lines = ["* synapse: three binary-scaled bidirectional current sources"]
+    lines = ["* input spikes: ideal pulses on the synapse gates"]
     for bit in range(3):
-        multiplier = 2**bit
         selected = (abs(code) >> bit) & 1 == 1
         if selected and code > 0:
             lines.append(pulse(f"gp{bit}", f"gp{bit}", supply_v, 0.0))
@@ -43,10 +87,28 @@ def synapse_lines(params: Any, pulse: Any) -> list[str]:
             lines.append(pulse(f"gn{bit}", f"gn{bit}", 0.0, supply_v))
         else:
             lines.append(f"Vgn{bit} gn{bit} 0 DC 0")
+    return lines
+
+
+def synapse_ports(synapse: Any) -> list[str]:
+    """The subcircuit ports of one synapse: its gate lines (level 1 has no drivers)."""
+    ports = [f"gp{synapse.line}"] if synapse.excite_units else []
+    return ports + ([f"gn{synapse.line}"] if synapse.inhibit_units else [])
+
+
+def synapse_lines(synapse: Any) -> list[str]:
+    """One synapse: a PMOS source and an NMOS sink of ``units`` each (multiplier m)."""
+    lines = []
+    if synapse.excite_units:
         lines.append(
-            f"Mp{bit} mem gp{bit} vsyn vsyn pch w={pw:g} l={pl:g} m={multiplier}"
+            _pmos(f"p{synapse.name}", "mem", f"gp{synapse.line}", "vsyn",
+                  SYNAPSE_PMOS_WL) + f" m={synapse.excite_units}"
         )
-        lines.append(f"Mn{bit} mem gn{bit} 0 0 nch w={nw:g} l={nl:g} m={multiplier}")
+    if synapse.inhibit_units:
+        lines.append(
+            _nmos(f"n{synapse.name}", "mem", f"gn{synapse.line}", SYNAPSE_NMOS_WL)
+            + f" m={synapse.inhibit_units}"
+        )
     return lines
 
 
@@ -64,45 +126,30 @@ def comparator_lines() -> list[str]:
     ]
 
 
-def bias_lines(params: Any) -> list[str]:
+def bias_lines(source: bool, sink: bool) -> list[str]:
     """NT bias: a PMOS source and an NMOS sink, each on its own domain (chapter 8).
 
-    A domain at 0 V is switched off: its transistor is disconnected.
+    A domain that is off (0 V) has its transistor disconnected.
     """
     lines = ["* NT bias: a sourcing and a sinking source, one domain each"]
-    if params.bias_supply_v > 0:
-        w, length = BIAS_PMOS_WL
-        lines.append(f"Mbp mem 0 vbias vbias pch w={w:g} l={length:g}")
-    if params.bias_sink_supply_v > 0:
-        w, length = BIAS_NMOS_WL
-        lines.append(f"Mbn mem vbiasn 0 0 nch w={w:g} l={length:g}")
+    if source:
+        lines.append(_pmos("bp", "mem", "0", "vbias", BIAS_PMOS_WL))
+    if sink:
+        lines.append(_nmos("bn", "mem", "vbiasn", BIAS_NMOS_WL))
     return lines
 
 
 def unit_device(kind: str) -> str:
     """One unit source between nodes ``mem`` and supply node ``vs`` (DC sweeps)."""
-    if kind == "excite":
-        w, length = SYNAPSE_PMOS_WL
-        return f"M1 mem 0 vs vs pch w={w:g} l={length:g}"
-    if kind == "bias":
-        w, length = BIAS_PMOS_WL
-        return f"M1 mem 0 vs vs pch w={w:g} l={length:g}"
-    if kind == "inhibit":
-        w, length = SYNAPSE_NMOS_WL
-        return f"M1 mem vs 0 0 nch w={w:g} l={length:g}"
-    if kind == "bias_sink":
-        w, length = BIAS_NMOS_WL
-        return f"M1 mem vs 0 0 nch w={w:g} l={length:g}"
-    raise ValueError(
-        f"unknown source kind {kind!r}; choose one of 'excite', 'inhibit', "
-        "'bias', 'bias_sink'"
-    )
-
-
-def header_lines(params: Any) -> list[str]:
-    """Model cards (level 1 has no corners and no temperature dependence)."""
-    return model_lines()
-
-
-#: Simulator options of a level-1 transient.
-OPTIONS_LINE = ".options method=gear reltol=1e-3"
+    devices = {
+        "excite": lambda: _pmos("1", "mem", "0", "vs", SYNAPSE_PMOS_WL),
+        "inhibit": lambda: _nmos("1", "mem", "vs", SYNAPSE_NMOS_WL),
+        "bias": lambda: _pmos("1", "mem", "0", "vs", BIAS_PMOS_WL),
+        "bias_sink": lambda: _nmos("1", "mem", "vs", BIAS_NMOS_WL),
+    }
+    if kind not in devices:
+        raise ValueError(
+            f"unknown source kind {kind!r}; choose one of "
+            + ", ".join(repr(k) for k in devices)
+        )
+    return devices[kind]()

@@ -6,7 +6,8 @@ period, a 3-bit bidirectional synapse and the NT bias), with the PDK's BSIM4
 models, which carry gate, overlap and junction capacitances and subthreshold
 conduction.  Differences a designer would make for this process:
 
-* The neuron domain runs at the devices' nominal 1.8 V.
+* The neuron domain runs at the devices' nominal 1.8 V (the process record,
+  :mod:`ntlib.circuits.process`).
 * The synapse's excitatory sources are low-threshold PMOS (``pfet_01v8_lvt``,
   W 1 um, L 20 um): with the regular PMOS (threshold near 1 V) a synapse
   supply below 1 V would leave them off.  The inhibitory sinks are regular
@@ -27,9 +28,8 @@ from __future__ import annotations
 from typing import Any
 
 from ntlib.circuits import sky130
-from ntlib.circuits.sky130 import device_line, model_lines
+from ntlib.circuits.sky130 import device_line
 
-NEURON_SUPPLY_V = 1.8
 OPTIONS_LINE = sky130.OPTIONS_LINE
 #: Transistor sizes (width, length) in micrometres.
 SYNAPSE_PMOS_WL_UM = (1.0, 20.0)
@@ -40,51 +40,81 @@ BIAS_NMOS_WL_UM = (0.42, 20.0)
 LOGIC_V = 1.8
 
 
-def synapse_lines(params: Any, pulse: Any) -> list[str]:
-    """The 3-bit bidirectional synapse with its gate drivers on the synapse domain."""
-    pw, pl = SYNAPSE_PMOS_WL_UM
-    nw, nl = SYNAPSE_NMOS_WL_UM
+def input_lines(params: Any, pulse: Any) -> list[str]:
+    """The single neuron's digital input spikes, one pair of lines per weight bit.
+
+    Excitatory inputs are active high (driver -> PMOS gate low), inhibitory
+    ones active low (driver -> NMOS gate at the supply); unselected bits idle.
+    """
     code = params.weight_code
-    lines = ["* synapse: binary-weighted units, gate drivers on the synapse domain"]
+    lines = ["* input spikes: digital lines into the gate drivers"]
     for bit in range(3):
         selected = (abs(code) >> bit) & 1 == 1
-        # Excitatory path: active-high input -> driver -> PMOS gate low.
         if selected and code > 0:
             lines.append(pulse(f"inp{bit}", f"inp{bit}", 0.0, LOGIC_V))
         else:
             lines.append(f"Vinp{bit} inp{bit} 0 DC 0")
-        # Inhibitory path: active-low input -> driver -> NMOS gate at supply.
         if selected and code < 0:
             lines.append(pulse(f"inn{bit}", f"inn{bit}", LOGIC_V, 0.0))
         else:
             lines.append(f"Vinn{bit} inn{bit} 0 DC {LOGIC_V}")
-        for node, inp in ((f"gp{bit}", f"inp{bit}"), (f"gn{bit}", f"inn{bit}")):
-            lines.append(
-                device_line(
-                    f"d{node}p", node, inp, "vsyn", "vsyn", "pfet_01v8_lvt", 0.84, 0.35
-                )
-            )
-            lines.append(
-                device_line(f"d{node}n", node, inp, "0", "0", "nfet_01v8", 0.42, 0.15)
-            )
-        for unit in range(2**bit):
-            lines.append(
-                device_line(
-                    f"p{bit}_{unit}",
-                    "mem",
-                    f"gp{bit}",
-                    "vsyn",
-                    "vsyn",
-                    "pfet_01v8_lvt",
-                    pw,
-                    pl,
-                )
-            )
-            lines.append(
-                device_line(
-                    f"n{bit}_{unit}", "mem", f"gn{bit}", "0", "0", "nfet_01v8", nw, nl
-                )
-            )
+    return lines
+
+
+def driver_lines(out: str, inp: str, supply: str) -> list[str]:
+    """A gate driver (inverter) from ``inp`` to ``out`` on a synapse domain."""
+    return [
+        device_line(f"{out}p", out, inp, supply, supply, "pfet_01v8_lvt", 0.84, 0.35),
+        device_line(f"{out}n", out, inp, "0", "0", "nfet_01v8", 0.42, 0.15),
+    ]
+
+
+def synapse_ports(synapse: Any) -> list[str]:
+    """The subcircuit ports of one synapse: input lines (drivers inside) or gates."""
+    excite, inhibit = ("inp", "inn") if synapse.drivers else ("gp", "gn")
+    ports = [f"{excite}{synapse.line}"] if synapse.excite_units else []
+    return ports + ([f"{inhibit}{synapse.line}"] if synapse.inhibit_units else [])
+
+
+def _unit(side: str, name: str, gate: str) -> str:
+    if side == "p":
+        w, length = SYNAPSE_PMOS_WL_UM
+        return device_line(
+            name, "mem", gate, "vsyn", "vsyn", "pfet_01v8_lvt", w, length
+        )
+    w, length = SYNAPSE_NMOS_WL_UM
+    return device_line(name, "mem", gate, "0", "0", "nfet_01v8", w, length)
+
+
+def synapse_lines(synapse: Any) -> list[str]:
+    """One synapse's units (and its gate drivers, on the synapse domain, if inside).
+
+    ``split_units``: each unit its own transistor, so mismatch draws per unit
+    as in a layout; else one transistor of ``m`` units with the PDK's
+    mismatch of that many (``mult``; the models use ``mult`` for nothing else).
+    """
+    line = synapse.line
+    sides = [(side, units) for side, units in
+             (("p", synapse.excite_units), ("n", synapse.inhibit_units)) if units]
+    lines = []
+    if synapse.drivers:
+        lines.append("* synapse gate drivers on the synapse domain")
+        for side, _ in sides:
+            inp = "inp" if side == "p" else "inn"
+            lines += driver_lines(f"g{side}{line}", f"{inp}{line}", "vsyn")
+    if not synapse.split_units:
+        both = len(sides) == 2  # one side (a layer's synapse): named s<name>
+        return lines + [
+            _unit(side, f"s{side if both else ''}{synapse.name}", f"g{side}{line}")
+            + f" mult={units} m={units}"
+            for side, units in sides
+        ]
+    for unit in range(max(units for _, units in sides)):
+        lines += [
+            _unit(side, f"{side}{synapse.name}_{unit}", f"g{side}{line}")
+            for side, units in sides
+            if unit < units
+        ]
     return lines
 
 
@@ -102,15 +132,15 @@ def comparator_lines() -> list[str]:
     ]
 
 
-def bias_lines(params: Any) -> list[str]:
-    """NT bias: PMOS source and NMOS sink, each on its own domain (0 V = off)."""
+def bias_lines(source: bool, sink: bool) -> list[str]:
+    """NT bias: PMOS source and NMOS sink, each on its own domain (off: left out)."""
     lines = ["* NT bias: a sourcing and a sinking source, one domain each"]
-    if params.bias_supply_v > 0:
+    if source:
         w, length = BIAS_PMOS_WL_UM
         lines.append(
             device_line("bp", "mem", "0", "vbias", "vbias", "pfet_01v8", w, length)
         )
-    if params.bias_sink_supply_v > 0:
+    if sink:
         w, length = BIAS_NMOS_WL_UM
         lines.append(
             device_line("bn", "mem", "vbiasn", "0", "0", "nfet_01v8", w, length)
@@ -132,8 +162,3 @@ def unit_device(kind: str) -> str:
         )
     drain, gate, source, body, device, (w, length) = devices[kind]
     return device_line("1", drain, gate, source, body, device, w, length)
-
-
-def header_lines(params: Any) -> list[str]:
-    """The corner's model files (and mismatch, when a seed is given)."""
-    return model_lines(params.corner, params.mismatch_seed)

@@ -20,23 +20,27 @@ The circuit, part by part (transistors from the chosen ``process``: see
   the synapse (the neuromodulatory signal of the paper).
 * **NT bias**: a sourcing PMOS on one power domain (``vbias``) and a sinking
   NMOS on another (``vbiasn``), so a bias of either sign has a supply voltage.
+
+All of it is one ``.subckt`` (:func:`neuron_subckt`) whose ports are the
+membrane, spike, refractory and comparator nodes, the domains' supply rails
+and the synapses' input lines: the single neuron's netlist
+(:func:`build_netlist`) places it once, a layer of chapter 10
+(:mod:`ntlib.chip.spice_layer`) once per neuron.  The supply sources stay at
+the top level, so the measurements read the same node and source names.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from types import ModuleType
+from typing import Any
 
-from ntlib.circuits import netlist_level1, netlist_sky130
-from ntlib.circuits.models import (
-    BIAS_SINK_SUPPLY_RANGES_V,
-    BIAS_SUPPLY_RANGES_V,
-    SYNAPSE_SUPPLY_RANGES_V,
+from ntlib.circuits.process import (
+    DEFAULT_PROCESS,
     WEIGHT_CODE_RANGE,
-    check_process,
+    get_process,
 )
-from ntlib.circuits.sky130 import TEMPERATURE_RANGE_C, check_corner
 
 #: Component values shared by both processes (SI units).  Chapter 7 fits the
 #: LIF model's capacitance, leak and threshold from simulation.
@@ -45,12 +49,6 @@ FEEDBACK_CAPACITANCE_F = 2e-12
 LEAK_RESISTANCE_OHM = 50e6
 REFRACTORY_CAPACITANCE_F = 1e-12
 REFRACTORY_RESISTANCE_OHM = 20e6
-#: Level-1 neuron supply (chapter 7's teaching circuit); SKY130 uses 1.8 V.
-NEURON_SUPPLY_V = netlist_level1.NEURON_SUPPLY_V
-NEURON_SUPPLIES_V: dict[str, float] = {
-    "level1": netlist_level1.NEURON_SUPPLY_V,
-    "sky130": netlist_sky130.NEURON_SUPPLY_V,
-}
 #: Width of one input spike (the time each selected source conducts), seconds.
 INPUT_PULSE_WIDTH_S = 0.5e-6
 #: Rise and fall time of the input pulses, seconds.
@@ -97,26 +95,22 @@ def _check_range(
         )
 
 
-def netlist_module(process: str) -> ModuleType:
-    """The module that writes ``process``'s transistor lines."""
-    check_process(process)
-    return netlist_sky130 if process == "sky130" else netlist_level1
-
-
 @dataclass(frozen=True)
 class NeuronParams:
     """Everything one transient of the neuron depends on (chapter 7).
 
     Args:
-        supply_v: synapse power-domain supply (the neuromodulatory gain).
+        supply_v: synapse power-domain supply (the neuromodulatory gain);
+            ``None`` is the process's nominal supply (SKY130: 1.2 V).
         weight_code: signed 3-bit weight, -7..+7 (sign = excite/inhibit).
         input_rate_hz: rate of the periodic input spike train.
         bias_supply_v: sourcing NT bias domain supply; 0 switches it off.
         duration_s: simulated time.
         input_current_a: an ideal DC test current into the membrane (0 = none).
         bias_sink_supply_v: sinking NT bias domain supply; 0 switches it off.
-        process: ``"sky130"`` (default) or ``"level1"`` (teaching cards).
-        corner: SKY130 process corner, ``tt``, ``ff``, ``ss``, ``sf`` or ``fs``.
+        process: a name in :data:`ntlib.circuits.process.PROCESSES`:
+            ``"sky130"`` (default) or ``"level1"`` (teaching cards).
+        corner: process corner (SKY130: ``tt``, ``ff``, ``ss``, ``sf``, ``fs``).
         temp_c: temperature in degrees Celsius.
         mismatch_seed: ``None`` for nominal devices; an integer draws the PDK's
             per-device mismatch with that seed (SKY130 only).
@@ -126,64 +120,55 @@ class NeuronParams:
         7
     """
 
-    supply_v: float = 1.2
+    supply_v: float | None = None
     weight_code: int = 7
     input_rate_hz: float = 100e3
     bias_supply_v: float = 0.0
     duration_s: float = 1e-3
     input_current_a: float = 0.0
     bias_sink_supply_v: float = 0.0
-    process: str = "sky130"
+    process: str = DEFAULT_PROCESS
     corner: str = "tt"
     temp_c: float = 27.0
     mismatch_seed: int | None = None
 
     def __post_init__(self) -> None:
-        check_process(self.process)
-        check_corner(self.corner)
-        if self.process == "level1" and (
-            self.corner != "tt" or self.mismatch_seed is not None
-        ):
+        process = get_process(self.process)
+        if self.supply_v is None:
+            object.__setattr__(self, "supply_v", process.nominal_supply_v)
+        process.check_corner(self.corner)
+        if self.mismatch_seed is not None and not process.mismatch:
             raise ValueError(
-                "the level-1 cards have no corners and no mismatch; use "
-                f"process='sky130' (got corner={self.corner!r}, "
-                f"mismatch_seed={self.mismatch_seed!r})"
+                f"process {self.process!r} has no mismatch models; use "
+                f"process='sky130' (got mismatch_seed={self.mismatch_seed!r})"
             )
         _check_range(
             "supply_v (synapse supply)",
             self.supply_v,
-            SYNAPSE_SUPPLY_RANGES_V[self.process],
+            process.synapse_supply_range_v,
             "V",
         )
-        low, high = WEIGHT_CODE_RANGE
-        code = self.weight_code
-        if isinstance(code, bool) or not isinstance(code, (int, float)):
-            raise TypeError(f"weight_code must be an integer; got {code!r}")
-        if not math.isfinite(code) or int(code) != code or not low <= code <= high:
-            raise ValueError(
-                f"weight_code must be an integer from {low} to +{high} "
-                f"(a signed 3-bit code); got {code!r}"
-            )
-        for name, value, ranges in (
+        _check_code(self.weight_code)
+        for name, value, bounds in (
             (
                 "bias_supply_v (0 switches the bias off)",
                 self.bias_supply_v,
-                BIAS_SUPPLY_RANGES_V,
+                process.bias_supply_range_v,
             ),
             (
                 "bias_sink_supply_v (0 switches the sink off)",
                 self.bias_sink_supply_v,
-                BIAS_SINK_SUPPLY_RANGES_V,
+                process.bias_sink_supply_range_v,
             ),
         ):
             if _number(name, value) != 0.0:
-                _check_range(name, value, ranges[self.process], "V")
+                _check_range(name, value, bounds, "V")
         _check_range("input_rate_hz", self.input_rate_hz, INPUT_RATE_RANGE_HZ, "Hz")
         _check_range("duration_s", self.duration_s, DURATION_RANGE_S, "s")
         _check_range(
             "input_current_a", self.input_current_a, INPUT_CURRENT_RANGE_A, "A"
         )
-        _check_range("temp_c", self.temp_c, TEMPERATURE_RANGE_C, "C")
+        _check_range("temp_c", self.temp_c, process.temperature_range_c, "C")
         if self.mismatch_seed is not None and (
             isinstance(self.mismatch_seed, bool)
             or not isinstance(self.mismatch_seed, int)
@@ -196,7 +181,7 @@ class NeuronParams:
 
     @property
     def neuron_supply_v(self) -> float:
-        return NEURON_SUPPLIES_V[self.process]
+        return get_process(self.process).neuron_supply_v
 
     def describe(self) -> str:
         """The parameters in words, for error messages."""
@@ -215,6 +200,110 @@ class NeuronParams:
         )
 
 
+def _check_code(code: object) -> None:
+    low, high = WEIGHT_CODE_RANGE
+    if isinstance(code, bool) or not isinstance(code, (int, float)):
+        raise TypeError(f"weight_code must be an integer; got {code!r}")
+    if not math.isfinite(code) or int(code) != code or not low <= code <= high:
+        raise ValueError(
+            f"weight_code must be an integer from {low} to +{high} "
+            f"(a signed 3-bit code); got {code!r}"
+        )
+
+
+def params_grid(
+    supply_v: Sequence[float], weight_codes: Sequence[int] = (7,), **fixed: Any
+) -> list[NeuronParams]:
+    """One :class:`NeuronParams` per synapse supply and weight code (supply-major).
+
+    Every other field is ``fixed``; each point is checked on construction.
+
+    Example:
+        >>> [p.weight_code for p in params_grid([1.0, 1.2], (2, -2))]
+        [2, -2, 2, -2]
+    """
+    return [
+        NeuronParams(supply_v=float(v), weight_code=int(c), **fixed)
+        for v in supply_v
+        for c in weight_codes
+    ]
+
+
+@dataclass(frozen=True)
+class Synapse:
+    """One synapse of the neuron subcircuit: its input line and its units.
+
+    Attributes:
+        line: the input line's label; the ports are named after it (gate
+            nodes ``gp<line>``/``gn<line>``, or the drivers' inputs
+            ``inp<line>``/``inn<line>``).
+        excite_units, inhibit_units: unit sources hung from the line onto the
+            membrane on each side (0: none).
+        drivers: the line's gate drivers are inside the neuron (the single
+            neuron of chapter 7) rather than shared outside (a layer).
+        split_units: every unit its own transistor (mismatch per unit, as in
+            a layout) rather than one transistor of many units.
+        label: the devices' name (default: ``line``).
+    """
+
+    line: str
+    excite_units: int = 0
+    inhibit_units: int = 0
+    drivers: bool = False
+    split_units: bool = False
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or self.line
+
+
+#: The single neuron's synapse: three bits of 1, 2 and 4 units on each side,
+#: each bit with its own input lines and drivers (chapter 7).
+BIT_SYNAPSES: tuple[Synapse, ...] = tuple(
+    Synapse(str(bit), 2**bit, 2**bit, drivers=True, split_units=True)
+    for bit in range(3)
+)
+#: The subcircuit's fixed ports, before the synapses' input lines.
+NEURON_PORTS: tuple[str, ...] = (
+    "mem", "spk", "ref", "n1", "vdd", "vsyn", "vbias", "vbiasn"
+)
+
+
+def neuron_subckt(
+    name: str,
+    process: str = DEFAULT_PROCESS,
+    synapses: Sequence[Synapse] = BIT_SYNAPSES,
+    bias_source: bool = True,
+    bias_sink: bool = True,
+) -> tuple[list[str], list[str]]:
+    """The neuron as one ``.subckt`` definition, and its ports in order.
+
+    Inside: NT bias devices (a domain that is off is left out), membrane and
+    leak, comparator, reset and refractory parts, then each synapse's units
+    (and drivers).  Place it with ``X<inst> <nodes for the ports> <name>``.
+    """
+    writer = get_process(process).writer
+    ports = list(NEURON_PORTS)
+    for synapse in synapses:
+        ports += writer.synapse_ports(synapse)
+    lines = [f".subckt {name} {' '.join(ports)}"]
+    lines += writer.bias_lines(bias_source, bias_sink)
+    lines += [
+        "* membrane and leak",
+        f"Cm mem 0 {MEMBRANE_CAPACITANCE_F:g}",
+        f"Rleak mem 0 {LEAK_RESISTANCE_OHM:g}",
+        f"Cfb spk mem {FEEDBACK_CAPACITANCE_F:g}",
+        f"Cref ref 0 {REFRACTORY_CAPACITANCE_F:g}",
+        f"Rref ref 0 {REFRACTORY_RESISTANCE_OHM:g}",
+        *writer.comparator_lines(),
+        "* synapse: binary-scaled bidirectional current sources",
+    ]
+    for synapse in synapses:
+        lines += writer.synapse_lines(synapse)
+    return lines + [f".ends {name}"], ports
+
+
 def _pulse_writer(period_s: float):
     def pulse(name: str, node: str, idle_v: float, active_v: float) -> str:
         # First spike half a period in, so the membrane starts from rest.
@@ -227,19 +316,6 @@ def _pulse_writer(period_s: float):
     return pulse
 
 
-def neuron_lines(process: str = "sky130") -> list[str]:
-    """Netlist lines of the membrane, comparator, reset and refractory parts."""
-    return [
-        "* membrane and leak",
-        f"Cm mem 0 {MEMBRANE_CAPACITANCE_F:g}",
-        f"Rleak mem 0 {LEAK_RESISTANCE_OHM:g}",
-        f"Cfb spk mem {FEEDBACK_CAPACITANCE_F:g}",
-        f"Cref ref 0 {REFRACTORY_CAPACITANCE_F:g}",
-        f"Rref ref 0 {REFRACTORY_RESISTANCE_OHM:g}",
-        *netlist_module(process).comparator_lines(),
-    ]
-
-
 def build_netlist(params: NeuronParams) -> str:
     """The complete netlist of one transient, as ngspice reads it (chapter 7).
 
@@ -247,19 +323,27 @@ def build_netlist(params: NeuronParams) -> str:
         >>> "Mp2 mem gp2 vsyn vsyn" in build_netlist(NeuronParams(process="level1"))
         True
     """
-    parts = netlist_module(params.process)
+    process = get_process(params.process)
     step_s = params.duration_s / 2000
-    lines = [".title analog NT neuron", *parts.header_lines(params)]
-    lines += [
+    subckt, ports = neuron_subckt(
+        "neuron",
+        params.process,
+        bias_source=params.bias_supply_v > 0,
+        bias_sink=params.bias_sink_supply_v > 0,
+    )
+    lines = [
+        ".title analog NT neuron",
+        *process.model_lines(params.corner, params.mismatch_seed),
+        *subckt,
         "* power domains",
         f"Vsyn vsyn 0 DC {params.supply_v}",
         f"Vneuron vdd 0 DC {params.neuron_supply_v}",
         f"Vbias vbias 0 DC {params.bias_supply_v}",
         f"Vbiasn vbiasn 0 DC {params.bias_sink_supply_v}",
+        *process.writer.input_lines(params, _pulse_writer(1.0 / params.input_rate_hz)),
+        "* the neuron",
+        f"X1 {' '.join(ports)} neuron",
     ]
-    lines += parts.bias_lines(params)
-    lines += neuron_lines(params.process)
-    lines += parts.synapse_lines(params, _pulse_writer(1.0 / params.input_rate_hz))
     if params.input_current_a > 0:
         lines += [
             "* DC test current into the membrane",
@@ -267,7 +351,7 @@ def build_netlist(params: NeuronParams) -> str:
         ]
     lines += [
         f".temp {params.temp_c:g}",
-        parts.OPTIONS_LINE,
+        process.writer.OPTIONS_LINE,
         ".ic v(mem)=0 v(ref)=0",
         f".tran {step_s:g} {params.duration_s:g} uic",
         ".end",
@@ -281,7 +365,7 @@ def source_netlist(
     start_v: float,
     stop_v: float,
     step_v: float,
-    process: str = "sky130",
+    process: str = DEFAULT_PROCESS,
     corner: str = "tt",
     temp_c: float = 27.0,
 ) -> str:
@@ -292,17 +376,18 @@ def source_netlist(
     sinking NT bias NMOS).  The current is read from the ``Vmem`` source that
     holds the membrane node.
     """
-    parts = netlist_module(process)
-    params = NeuronParams(process=process, corner=corner, temp_c=temp_c)
+    NeuronParams(process=process, corner=corner, temp_c=temp_c)  # checks them
+    record = get_process(process)
     return "\n".join(
         [
             f".title unit {kind} source",
-            *parts.header_lines(params),
+            *record.model_lines(corner, None),
             f"Vs vs 0 DC {start_v}",
             f"Vmem mem 0 DC {membrane_v}",
-            parts.unit_device(kind),
+            record.writer.unit_device(kind),
             f".temp {temp_c:g}",
             f".dc Vs {start_v:g} {stop_v:g} {step_v:g}",
             ".end",
         ]
     )
+

@@ -22,7 +22,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ntlib.system import require_ngspice
+from ntlib.circuits.process import DEFAULT_PROCESS
+from ntlib.machine import require_ngspice
 
 logger = logging.getLogger(__name__)
 
@@ -192,13 +193,6 @@ def _cleanup(ngspice: Any) -> None:
         logger.debug("nothing to remove from ngspice")
 
 
-def ensure_sequence(values: float | Sequence[float]) -> list[float]:
-    """A float or a sequence of floats, as a list."""
-    if isinstance(values, (int, float)):
-        return [float(values)]
-    return [float(v) for v in values]
-
-
 # --- the neuron ------------------------------------------------------------
 
 
@@ -276,7 +270,7 @@ def source_current_a(
     supply_v: Sequence[float] | np.ndarray,
     membrane_v: float = 0.3,
     timeout_s: float | None = DEFAULT_TIMEOUT_S,
-    process: str = "sky130",
+    process: str = DEFAULT_PROCESS,
     corner: str = "tt",
     temp_c: float = 27.0,
 ) -> np.ndarray:

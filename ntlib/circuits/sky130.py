@@ -22,6 +22,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from ntlib.checks import check_choice
+
 CORNERS: tuple[str, ...] = ("tt", "ff", "ss", "sf", "fs")
 #: The transistor types the neuron uses (``sky130_fd_pr__<name>``).
 DEVICES: tuple[str, ...] = ("nfet_01v8", "pfet_01v8", "pfet_01v8_lvt")
@@ -67,9 +69,7 @@ def pdk_root() -> Path:
 
 def check_corner(corner: str) -> str:
     """``corner`` if it is one of :data:`CORNERS`, else a ValueError naming them."""
-    if corner not in CORNERS:
-        raise ValueError(f"corner must be one of {', '.join(CORNERS)}; got {corner!r}")
-    return corner
+    return check_choice("sky130 corner", corner, CORNERS)
 
 
 @cache

@@ -1,42 +1,41 @@
 """``python -m ntlib chip``: a trained NT network on the simulated chip (chapter 10).
 
 Prints one object with ``dataset``, ``task``, ``level``, ``corner``,
-``temp_c``, ``digits``, ``chips``, ``timesteps``, ``ann_test_acc``,
-``snn_test_acc``, ``snn3bit_test_acc``, ``chip_nominal_test_acc``,
-``chip_test_acc`` (mean over the mismatch chips), ``chip_test_acc_min``,
-``chip_test_acc_calibrated``, ``chip_test_acc_calibrated_min`` (after NT
-calibration; ``null`` at the SPICE level, which simulates the nominal chip),
-``energy_per_inference_j`` and ``sim_seconds``; at the SPICE level also
-``spice_behaviour_agreement``.
+``temp_c``, ``test_images`` (how many test images every accuracy below is
+measured on: ``--digits``, else the whole test set), ``chips``,
+``timesteps``, ``ann_test_acc``, ``snn_test_acc``, ``snn3bit_test_acc``,
+``chip_nominal_test_acc``, ``chip_test_acc`` (mean over the mismatch chips),
+``chip_test_acc_min``, ``chip_test_acc_calibrated``,
+``chip_test_acc_calibrated_min`` (after NT calibration; ``null`` at the SPICE
+level, which simulates the nominal chip), ``energy_per_inference_j`` and
+``sim_seconds``; at the SPICE level also ``spice_behaviour_agreement``.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from ntlib.cli.common import (
+from ntlib.circuits.process import DEFAULT_PROCESS
+from ntlib.circuits.sky130 import CORNERS
+from ntlib.cli.common import capped_jobs, check_temperature_option, emit
+from ntlib.cli.options import (
+    add_choice,
+    add_circuit_options,
+    add_data_options,
+    add_draws_option,
+    add_jobs_option,
     add_json_flag,
-    capped_jobs,
-    emit,
-    finite_float,
+    positive_int,
 )
-from ntlib.cli.transfer import _choice
-from ntlib.data import DATASETS, check_data_dir
+from ntlib.data_checks import check_data_dir
 from ntlib.pretrain import check_cache_dir
-from ntlib.circuits.sky130 import CORNERS, TEMPERATURE_RANGE_C
 
 
 def run(args: argparse.Namespace) -> int:
     from ntlib.chip.experiment import check_spice_level, chip_experiment
-    from ntlib.system import require_ngspice
+    from ntlib.machine import require_ngspice
 
-    low, high = TEMPERATURE_RANGE_C
-    if not low <= args.temp_c <= high:
-        raise ValueError(f"--temp-c must lie in {low:g}-{high:g} C; got {args.temp_c:g}")
-    if args.chips < 0:
-        raise ValueError(f"--chips must be 0 (nominal only) or more; got {args.chips}")
-    if args.digits is not None and args.digits < 1:
-        raise ValueError(f"--digits must be at least 1; got {args.digits}")
+    check_temperature_option(args.temp_c, DEFAULT_PROCESS)
     if args.level == "spice":
         check_spice_level(args.chips, args.corner, args.temp_c)
     jobs = capped_jobs(args.jobs, max(args.chips, args.digits or 1))
@@ -68,22 +67,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "the SPICE output layer."
         ),
     )
-    parser.add_argument("--task", type=_choice("task", CHIP_TASKS), default="noise",
-                        help=f"one of {', '.join(CHIP_TASKS)} (default: noise)")
-    parser.add_argument("--level", type=_choice("level", LEVELS),
-                        default="behavioural", help="behavioural (default) or spice")
-    parser.add_argument("--digits", type=int, default=None,
-                        help="test images (default: all; 10 at the SPICE level)")
-    parser.add_argument("--chips", type=int, default=20,
-                        help="Monte Carlo mismatch chips (0: the nominal chip only)")
-    parser.add_argument("--corner", type=_choice("corner", CORNERS), default="tt")
-    parser.add_argument("--temp-c", type=finite_float, default=27.0,
-                        help="temperature, degrees Celsius (-40 to 125)")
-    parser.add_argument("--dataset", type=_choice("data set", DATASETS),
-                        default="digits", help="digits (default) or a torchvision set")
-    parser.add_argument("--data-dir", default=None, help="torchvision data folder")
+    add_data_options(parser, tasks=CHIP_TASKS, download=False)
+    add_choice(parser, "--level", "level", LEVELS, "behavioural",
+               "the behavioural chip or SPICE")  # fmt: skip
+    parser.add_argument("--digits", type=positive_int, default=None,
+                        help="test images of every accuracy (default: all; 10 at "
+                        "the SPICE level)")  # fmt: skip
+    add_draws_option(parser, "--chips", 0, 20, "mismatch chips (0: the nominal one)")
+    add_circuit_options(parser, CORNERS)
     parser.add_argument("--cache-dir", default=None, help="pretrained-model cache")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="worker processes; capped at the chips and CPU count")
+    add_jobs_option(parser, "the chips")
     add_json_flag(parser)
     parser.set_defaults(func=run)

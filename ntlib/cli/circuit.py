@@ -10,18 +10,14 @@ from __future__ import annotations
 import argparse
 import math
 
-from ntlib.cli.common import add_json_flag, capped_jobs, emit
-
-
-def finite(name: str, text: str) -> float:
-    """``text`` as a finite float, or a ValueError naming the option."""
-    try:
-        value = float(text)
-    except ValueError as error:
-        raise ValueError(f"{name} takes a number; got {text!r}") from error
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number; got {text!r}")
-    return value
+from ntlib.cli.common import capped_jobs, check_temperature_option, emit
+from ntlib.cli.options import (
+    add_circuit_options,
+    add_jobs_option,
+    add_json_flag,
+    finite_float,
+    positive_float,
+)
 
 
 def parse_voltages(text: str) -> list[float]:
@@ -41,45 +37,38 @@ def parse_voltages(text: str) -> list[float]:
 
 def add_process_options(parser: argparse.ArgumentParser) -> None:
     """``--process``, ``--corner`` and ``--temp-c`` (shared with ``mismatch``)."""
-    from ntlib.circuits.models import PROCESSES
+    from ntlib.circuits.process import DEFAULT_PROCESS, PROCESSES
     from ntlib.circuits.sky130 import CORNERS
 
     parser.add_argument(
         "--process",
-        choices=PROCESSES,
-        default="sky130",
+        choices=tuple(PROCESSES),
+        default=DEFAULT_PROCESS,
         help="transistor models: SkyWater 130 nm (default) or level-1 teaching cards",
     )
-    parser.add_argument(
-        "--corner", choices=CORNERS, default="tt", help="SKY130 process corner"
-    )
-    parser.add_argument(
-        "--temp-c", default="27", help="temperature in degrees Celsius (default 27)"
-    )
+    add_circuit_options(parser, CORNERS)
 
 
 def run(args: argparse.Namespace) -> int:
     from ntlib.circuits.measure import sweep_supply
-    from ntlib.system import require_ngspice
+    from ntlib.machine import require_ngspice
 
     voltages = parse_voltages(args.supply_v)
-    timeout_s = finite("--timeout-s", args.timeout_s)
-    if timeout_s <= 0:
-        raise ValueError(f"--timeout-s must be positive; got {args.timeout_s}")
+    check_temperature_option(args.temp_c, args.process)
     jobs = capped_jobs(args.jobs, len(voltages))
     require_ngspice()
     rows = sweep_supply(
         voltages,
         weight_code=args.weight_code,
-        input_rate_hz=finite("--input-rate-hz", args.input_rate_hz),
-        bias_supply_v=finite("--bias-supply-v", args.bias_supply_v),
-        bias_sink_supply_v=finite("--bias-sink-supply-v", args.bias_sink_supply_v),
-        duration_s=finite("--duration-s", args.duration_s),
+        input_rate_hz=args.input_rate_hz,
+        bias_supply_v=args.bias_supply_v,
+        bias_sink_supply_v=args.bias_sink_supply_v,
+        duration_s=args.duration_s,
         processes=jobs,
-        timeout_s=timeout_s,
+        timeout_s=args.timeout_s,
         process=args.process,
         corner=args.corner,
-        temp_c=finite("--temp-c", args.temp_c),
+        temp_c=args.temp_c,
     )
     emit(rows, args.json)
     return 0
@@ -97,28 +86,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--weight-code", type=int, default=7, help="signed 3-bit weight, -7..7"
     )
-    parser.add_argument(
-        "--input-rate-hz", default="100e3", help="input spike rate (Hz)"
-    )
-    parser.add_argument(
-        "--bias-supply-v", default="0", help="sourcing NT bias supply (V); 0 = off"
-    )
-    parser.add_argument(
-        "--bias-sink-supply-v", default="0", help="sinking NT bias supply (V); 0 = off"
-    )
-    parser.add_argument(
-        "--duration-s", default="1e-3", help="simulated time per run (s)"
-    )
-    parser.add_argument(
-        "--jobs",
-        type=int,
-        default=1,
-        help="worker processes (ngspice: one per process); capped at the number "
-        "of voltages and the CPU count",
-    )
+    for option, default, help in (
+        ("--input-rate-hz", 100e3, "input spike rate (Hz)"),
+        ("--bias-supply-v", 0.0, "sourcing NT bias supply (V); 0 = off"),
+        ("--bias-sink-supply-v", 0.0, "sinking NT bias supply (V); 0 = off"),
+        ("--duration-s", 1e-3, "simulated time per run (s)"),
+    ):
+        parser.add_argument(option, type=finite_float, default=default, help=help)
+    add_jobs_option(parser, "the number of voltages (ngspice: one per process)")
     parser.add_argument(
         "--timeout-s",
-        default="30",
+        type=positive_float,
+        default=30.0,
         help="wall-clock limit of each simulation (s); past it: an error, not a hang",
     )
     add_json_flag(parser)

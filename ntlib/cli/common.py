@@ -1,11 +1,10 @@
-"""Helpers shared by the subcommands: checks of options, JSON output, resources.
+"""Helpers shared by the subcommands: run-time checks, JSON output, resources.
 
-The option checks here are argparse ``type=`` functions or small functions a
-subcommand calls before any work, so that every bad value is a one-line
-error with exit code 2 (see :func:`ntlib.cli.main`):
+The argparse types and the shared options are in :mod:`ntlib.cli.options`;
+the checks here are small functions a subcommand calls before any work, so
+that every bad value is a one-line error with exit code 2 (see
+:func:`ntlib.cli.main`):
 
-- :func:`finite_float`, :func:`positive_float`: floats that are numbers
-  (``inf`` and ``nan`` are refused);
 - :func:`capped_jobs`: worker processes, capped at the tasks and the CPUs;
 - :func:`check_seed_option`, :func:`check_device_option`,
   :func:`check_timesteps_option`: seeds, torch devices and time steps;
@@ -14,7 +13,6 @@ error with exit code 2 (see :func:`ntlib.cli.main`):
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -24,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ntlib.checks import MAX_SEED
+from ntlib.cli.options import SEED_RANGE
 
 #: The most time steps a spiking command simulates: memory and time grow with
 #: T, and accuracy has long stopped changing by then (chapter 5 stops at 128).
@@ -76,27 +75,6 @@ def emit(result: Any, as_json: bool) -> None:
     sys.stdout.flush()
 
 
-def finite_float(text: str) -> float:
-    """argparse type: a float that is a finite number (not ``inf`` or ``nan``)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a finite number; give a value such as 0.01"
-        )
-    return value
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite float greater than zero."""
-    value = finite_float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than zero")
-    return value
-
-
 def available_cpus() -> int:
     """CPUs this process may run on (its affinity, else the machine's count)."""
     try:
@@ -120,10 +98,27 @@ def capped_jobs(jobs: int, tasks: int, option: str = "--jobs") -> int:
 
 
 def check_seed_option(seed: int, option: str = "--seed") -> int:
-    """A seed from 0 to 2**63 - 1, else a ValueError naming ``option``."""
+    """A seed from 0 to :data:`~ntlib.checks.MAX_SEED`, else a ValueError."""
     if not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"{option} must be an integer from 0 to 2**63 - 1, got {seed}")
+        raise ValueError(f"{option} must be an integer from {SEED_RANGE}; got {seed}")
     return seed
+
+
+def check_temperature_option(
+    temp_c: float, process: str, option: str = "--temp-c"
+) -> float:
+    """``temp_c`` if ``process``'s models cover it, else a ValueError.
+
+    The value is shown as typed (``125.0001``, not a rounded ``125``).
+    """
+    from ntlib.circuits.process import get_process
+
+    low, high = get_process(process).temperature_range_c
+    if not low <= temp_c <= high:
+        raise ValueError(
+            f"{option} must lie in {low:g} to {high:g} C for {process}; got {temp_c!r}"
+        )
+    return temp_c
 
 
 def check_device_option(device: str, option: str = "--device") -> str:
@@ -174,39 +169,6 @@ def check_timesteps_option(
             f"{MAX_TIMESTEPS})"
         )
     return values
-
-
-def add_json_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print the result as one strict JSON object on the last line of stdout "
-        "(a value that is not a finite number is written as null)",
-    )
-
-
-def add_tuning_options(parser: argparse.ArgumentParser) -> None:
-    """--lr, --seed and --cache-dir of the commands that tune a network."""
-    parser.add_argument(
-        "--lr",
-        type=positive_float,
-        default=None,
-        help="learning rate, a finite number > 0 (default: per method)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the tuning run (0 to 2**63 - 1)"
-    )
-    parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
-
-
-def add_threads_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="CPU threads for torch (default 1: small networks gain nothing from "
-        "more, and lose much when the cores are shared)",
-    )
 
 
 def use_threads(threads: int) -> None:

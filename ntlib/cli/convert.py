@@ -8,23 +8,25 @@ from torch import nn
 
 from ntlib.cli.common import (
     MAX_TIMESTEPS,
-    add_json_flag,
-    add_threads_option,
-    check_seed_option,
     check_timesteps_option,
     emit,
     peak_rss_mb,
     use_threads,
 )
-from ntlib.data import DATASETS, TASKS, TransferTask, check_data_dir, load_task
-from ntlib.models import DEFAULT_WIDTH
-from ntlib.pretrain import (
-    DEFAULT_PRETRAIN_EPOCHS,
-    check_cache_dir,
-    pretrained_source_model,
+from ntlib.cli.options import (
+    add_choice,
+    add_data_options,
+    add_json_flag,
+    add_network_options,
+    add_seed_option,
+    add_threads_option,
 )
+from ntlib.conversion import NORMS, convert
+from ntlib.data import TransferTask, load_task
+from ntlib.data_checks import check_data_dir
+from ntlib.pretrain import check_cache_dir, pretrained_source_model
 from ntlib.qcfs import ACTIVATIONS, check_activation
-from ntlib.snn import CODINGS, NORMS, convert, evaluate_snn
+from ntlib.snn import CODINGS, evaluate_snn
 from ntlib.train import evaluate
 
 
@@ -68,13 +70,6 @@ def load_source(
     Every option is checked before the data is read or a network trained.
     The activation is ``args.activation``/``args.levels`` unless given.
     """
-    if args.width < 1 or args.pretrain_epochs < 1 or args.seed < 0:
-        raise ValueError(
-            "--width and --pretrain-epochs must be positive and --seed non-negative, "
-            f"got width={args.width}, pretrain_epochs={args.pretrain_epochs}, "
-            f"seed={args.seed}"
-        )
-    check_seed_option(args.seed)
     check_data_dir(args.dataset, args.data_dir, args.download)
     check_cache_dir(args.cache_dir)
     task = load_task(args.dataset, args.task, args.data_dir, args.download)
@@ -94,14 +89,6 @@ def load_source(
 def run(args: argparse.Namespace) -> int:
     use_threads(args.threads)
     timesteps = parse_timesteps(args.timesteps)
-    for name, value, valid in (
-        ("norm", args.norm, NORMS),
-        ("coding", args.coding, CODINGS),
-    ):
-        if value not in valid:
-            raise ValueError(
-                f"unknown --{name} {value!r}; valid values: {', '.join(valid)}"
-            )
     check_activation_options(args)
     task, model = load_source(args, pretrain_seed=args.seed)
     network = convert(model, task.source_train, args.norm)
@@ -134,35 +121,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """--dataset, --data-dir, --download, --task (as in ``transfer``)."""
-    parser.add_argument(
-        "--dataset",
-        choices=DATASETS,
-        default="digits",
-        help="data set (default: digits, embedded, no files needed)",
-    )
-    parser.add_argument("--data-dir", default=None, help="torchvision data folder")
-    parser.add_argument(
-        "--download", action="store_true", help="let torchvision download missing files"
-    )
-    parser.add_argument(
-        "--task",
-        choices=TASKS,
-        default="noise",
-        help="transfer task; its source split trains the CNN (default: noise)",
-    )
-
-
 def add_activation_options(parser: argparse.ArgumentParser) -> None:
     """--activation relu|qcfs and --levels L of the source CNN (chapter 5)."""
-    parser.add_argument(
-        "--activation",
-        choices=ACTIVATIONS,
-        default="relu",
-        help="activation of the source CNN: relu (default) or qcfs, trained for "
-        "conversion at low latency (needs --levels)",
-    )
+    add_choice(parser, "--activation", "activation", ACTIVATIONS, "relu",
+               "activation of the source CNN; qcfs is trained for conversion at "
+               "low latency (needs --levels)")  # fmt: skip
     parser.add_argument(
         "--levels",
         type=int,
@@ -189,22 +152,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="time steps, comma separated, each 1 to "
         f"{MAX_TIMESTEPS} (default: 8,16,32,64,128)",
     )
-    parser.add_argument(
-        "--norm", default="p99.9", help=f"one of {', '.join(NORMS)} (default: p99.9)"
-    )
-    parser.add_argument(
-        "--coding",
-        default="direct",
-        help=f"one of {', '.join(CODINGS)} (default: direct)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of pretraining and Poisson spikes (0 to 2**63 - 1)",
-    )
-    parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
-    parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
+    add_choice(parser, "--norm", "norm", NORMS, "p99.9", "weight normalisation")
+    add_choice(parser, "--coding", "coding", CODINGS, "direct", "input coding")
+    add_seed_option(parser, "pretraining and Poisson spikes")
+    add_network_options(parser)
     parser.add_argument("--cache-dir", default=None, help="pretrained model cache")
     add_threads_option(parser)
     add_json_flag(parser)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ntlib.cli.common import add_json_flag, emit
-from ntlib.system import ngspice_status, stack_versions
+from ntlib.cli.common import emit
+from ntlib.cli.options import add_json_flag
+from ntlib.machine import ngspice_status, stack_versions
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,30 +9,38 @@ from __future__ import annotations
 
 import argparse
 
-from ntlib.cli.circuit import add_process_options, finite
-from ntlib.cli.common import add_json_flag, capped_jobs, emit
+from ntlib.cli.circuit import add_process_options
+from ntlib.cli.common import capped_jobs, check_temperature_option, emit
+from ntlib.cli.options import (
+    add_draws_option,
+    add_jobs_option,
+    add_json_flag,
+    add_seed_option,
+    finite_float,
+)
 
 
 def run(args: argparse.Namespace) -> int:
     from ntlib.circuits.mismatch import mismatch_sweep
-    from ntlib.system import require_ngspice
+    from ntlib.circuits.process import get_process
+    from ntlib.machine import require_ngspice
 
-    if args.process != "sky130":
+    if not get_process(args.process).mismatch:
         raise ValueError(
-            f"mismatch needs the SKY130 models (--process sky130); got {args.process!r}"
+            "mismatch needs a process with mismatch models (--process sky130); "
+            f"got {args.process!r}"
         )
-    if args.instances < 1:
-        raise ValueError(f"--instances must be at least 1; got {args.instances}")
+    check_temperature_option(args.temp_c, args.process)
     jobs = capped_jobs(args.jobs, args.instances)
     require_ngspice()
     rows = mismatch_sweep(
         args.instances,
-        finite("--supply-v", args.supply_v),
+        args.supply_v,
         seed=args.seed,
         weight_code=args.weight_code,
-        duration_s=finite("--duration-s", args.duration_s),
+        duration_s=args.duration_s,
         corner=args.corner,
-        temp_c=finite("--temp-c", args.temp_c),
+        temp_c=args.temp_c,
         jobs=jobs,
     )
     emit(rows, args.json)
@@ -44,21 +52,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "mismatch",
         help="Monte Carlo of SKY130 device mismatch: one row per neuron instance",
     )
-    parser.add_argument("--instances", type=int, default=20, help="how many instances")
-    parser.add_argument("--supply-v", default="1.2", help="synapse supply (V)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the draws")
+    add_draws_option(parser, "--instances", 1, 20, "how many instances")
+    parser.add_argument("--supply-v", type=finite_float, default=1.2,
+                        help="synapse supply (V)")  # fmt: skip
+    add_seed_option(parser, "the draws (ngspice keeps 32 bits)")
     parser.add_argument(
         "--weight-code", type=int, default=7, help="signed 3-bit weight, -7..7"
     )
-    parser.add_argument(
-        "--duration-s", default="0.5e-3", help="simulated time per instance (s)"
-    )
+    parser.add_argument("--duration-s", type=finite_float, default=0.5e-3,
+                        help="simulated time per instance (s)")  # fmt: skip
     add_process_options(parser)
+    add_jobs_option(parser, "the instances")
     parser.add_argument(
-        "--jobs",
-        type=int,
-        default=1,
-        help="worker processes; capped at the instances and the CPU count",
+        "--cache-dir", default=None, help="cache folder (models and circuit results)"
     )
     add_json_flag(parser)
     parser.set_defaults(func=run)

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from ntlib.cli.common import add_json_flag, emit
+from ntlib.cli.common import emit
+from ntlib.cli.options import add_json_flag, choice
 from ntlib.models import ARCHITECTURES
 from ntlib.tuning import architecture_param_counts
-
-
-def _arch(value: str) -> str:
-    if value not in ARCHITECTURES:
-        raise argparse.ArgumentTypeError(
-            f"unknown architecture {value!r}; valid names are: "
-            f"{', '.join(ARCHITECTURES)}"
-        )
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--arch",
-        type=_arch,
+        type=choice("architecture", ARCHITECTURES),
         required=True,
         help=f"one of {', '.join(ARCHITECTURES)}",
     )

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import argparse
 
+from ntlib.checks import check_converged
 from ntlib.cli.common import (
     MAX_TIMESTEPS,
-    add_json_flag,
-    add_threads_option,
     check_timesteps_option,
     emit,
     peak_rss_mb,
-    add_tuning_options,
     use_threads,
 )
 from ntlib.cli.convert import (
     add_activation_options,
-    add_data_options,
     check_activation_options,
     load_source,
 )
-from ntlib.models import DEFAULT_WIDTH
-from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS
-from ntlib.snn import NORMS
+from ntlib.cli.options import (
+    add_choice,
+    add_data_options,
+    add_network_options,
+    add_torch_options,
+    add_tuning_options,
+    positive_int,
+)
+from ntlib.conversion import NORMS
+from ntlib.modulation import GRANULARITIES
 from ntlib.snn_train import SNN_MODES, SPIKING_METHODS, tune_spiking
-from ntlib.tuning import GRANULARITIES
 
 #: Default tuning epochs: deep-network epochs (convert) or spiking ones (surrogate).
 DEFAULT_SNN_EPOCHS = {"convert": 15, "surrogate": 8}
@@ -36,8 +39,6 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"spiking runs use the CPU only, got --device {args.device}")
     check_timesteps_option([args.timesteps])
     epochs = DEFAULT_SNN_EPOCHS[args.mode] if args.epochs is None else args.epochs
-    if epochs < 1:
-        raise ValueError(f"--epochs must be positive, got {epochs}")
     check_activation_options(args)
     # Like `transfer`, every seed tunes the same source network (pretrained with 0).
     task, source = load_source(args, pretrain_seed=0)
@@ -53,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
         norm=args.norm,
         seed=args.seed,
         progress=not args.json,
+    )
+    check_converged(
+        getattr(run_, "losses", None),
+        run_.target_test_acc,
+        task.num_classes,
+        run_.lr,
+        accuracy_before=run_.target_test_acc_before,
     )
     result = {
         "dataset": task.dataset,
@@ -80,41 +88,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_data_options(parser)
     add_activation_options(parser)
-    parser.add_argument(
-        "--method",
-        choices=SPIKING_METHODS,
-        default="nt",
-        help="tuning method (default: nt)",
-    )
-    parser.add_argument(
-        "--granularity",
-        choices=GRANULARITIES,
-        default="channel",
-        help="one modulatory bias per channel or per unit",
-    )
-    parser.add_argument(
-        "--mode",
-        choices=SNN_MODES,
-        default="surrogate",
-        help="convert a tuned CNN, or train the spiking network",
-    )
+    add_choice(parser, "--method", "spiking method", SPIKING_METHODS, "nt",
+               "tuning method")  # fmt: skip
+    add_choice(parser, "--granularity", "granularity", GRANULARITIES, "channel",
+               "one modulatory bias per channel or per unit")  # fmt: skip
+    add_choice(parser, "--mode", "mode", SNN_MODES, "surrogate",
+               "convert a tuned CNN, or train the spiking network")  # fmt: skip
     parser.add_argument(
         "--timesteps",
         type=int,
         default=8,
         help=f"time steps of the spiking network, 1 to {MAX_TIMESTEPS} (default: 8)",
     )
-    parser.add_argument("--norm", choices=NORMS, default="p99.9")
-    parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
+    add_choice(parser, "--norm", "norm", NORMS, "p99.9", "weight normalisation")
+    add_network_options(parser)
     parser.add_argument(
         "--epochs",
-        type=int,
+        type=positive_int,
         default=None,
         help="tuning epochs (default: 15 for convert, 8 for surrogate)",
     )
-    parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
     add_tuning_options(parser)
-    parser.add_argument("--device", default="cpu", help="cpu only for spiking runs")
-    add_threads_option(parser)
-    add_json_flag(parser)
+    add_torch_options(parser, "cpu only for spiking runs")
     parser.set_defaults(func=run)

@@ -4,49 +4,27 @@ from __future__ import annotations
 
 import argparse
 
-from ntlib.cli.common import (
-    add_json_flag,
-    add_threads_option,
-    check_device_option,
-    check_seed_option,
-    emit,
-    peak_rss_mb,
-    add_tuning_options,
-    use_threads,
-)
+from ntlib.checks import check_converged
+from ntlib.cli.common import check_device_option, emit, peak_rss_mb, use_threads
 from ntlib.cli.convert import add_activation_options, check_activation_options
-from ntlib.data import DATASETS, TASKS, check_data_dir, load_task
-from ntlib.models import DEFAULT_WIDTH
-from ntlib.pretrain import DEFAULT_PRETRAIN_EPOCHS, check_cache_dir
+from ntlib.cli.options import (
+    add_choice,
+    add_data_options,
+    add_network_options,
+    add_torch_options,
+    add_tuning_options,
+    positive_int,
+)
+from ntlib.data import load_task
+from ntlib.data_checks import check_data_dir
+from ntlib.modulation import GRANULARITIES
+from ntlib.pretrain import check_cache_dir
 from ntlib.transfer import DEFAULT_TUNE_EPOCHS, run_transfer
-from ntlib.tuning import GRANULARITIES, METHODS
-
-
-def _choice(kind: str, valid: tuple[str, ...]):
-    """An argparse type that reports an unknown name with the valid ones."""
-
-    def check(value: str) -> str:
-        if value not in valid:
-            raise argparse.ArgumentTypeError(
-                f"unknown {kind} {value!r}; valid names are: {', '.join(valid)}"
-            )
-        return value
-
-    return check
+from ntlib.tuning import METHODS
 
 
 def run(args: argparse.Namespace) -> int:
-    if min(args.width, args.epochs, args.pretrain_epochs, args.threads) < 1 or (
-        args.seed < 0
-    ):
-        raise ValueError(
-            "--width, --epochs, --pretrain-epochs and --threads must be positive "
-            f"and --seed non-negative, got width={args.width}, epochs={args.epochs}"
-            f", pretrain_epochs={args.pretrain_epochs}, threads={args.threads}, "
-            f"seed={args.seed}"
-        )
     # Every option is checked before any data is read or any network trained.
-    check_seed_option(args.seed)
     check_device_option(args.device)
     use_threads(args.threads)
     check_data_dir(args.dataset, args.data_dir, args.download)
@@ -68,6 +46,13 @@ def run(args: argparse.Namespace) -> int:
         activation=args.activation,
         levels=args.levels,
     )
+    # A diverged run (non-finite loss, accuracy fallen to chance) is an error.
+    after, before, lr = (
+        float(result[key])  # type: ignore[arg-type]
+        for key in ("target_test_acc", "target_test_acc_before", "lr")
+    )
+    losses: list[float] | None = result.get("losses")  # type: ignore[assignment]
+    check_converged(losses, after, task.num_classes, lr, before)
     result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     emit(result, args.json)
     return 0
@@ -82,40 +67,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "the target task with one method and report accuracies and counts."
         ),
     )
-    parser.add_argument(
-        "--dataset",
-        type=_choice("data set", DATASETS),
-        default="digits",
-        help=f"one of {', '.join(DATASETS)} (default: digits, no files needed)",
-    )
-    parser.add_argument("--data-dir", default=None, help="torchvision data folder")
-    parser.add_argument(
-        "--download", action="store_true", help="let torchvision download missing files"
-    )
-    parser.add_argument(
-        "--task",
-        type=_choice("task", TASKS),
-        default="noise",
-        help=f"one of {', '.join(TASKS)} (default: noise)",
-    )
-    parser.add_argument(
-        "--method",
-        type=_choice("method", METHODS),
-        default="nt",
-        help=f"one of {', '.join(METHODS)} (default: nt)",
-    )
-    parser.add_argument(
-        "--granularity",
-        type=_choice("granularity", GRANULARITIES),
-        default="channel",
-        help="one modulatory bias (or gain) per channel or per unit",
-    )
+    add_data_options(parser)
+    add_choice(parser, "--method", "method", METHODS, "nt")
+    add_choice(parser, "--granularity", "granularity", GRANULARITIES, "channel",
+               "one modulatory bias (or gain) per channel or per unit")  # fmt: skip
     add_activation_options(parser)
-    parser.add_argument("--width", type=int, default=DEFAULT_WIDTH)
-    parser.add_argument("--epochs", type=int, default=DEFAULT_TUNE_EPOCHS)
-    parser.add_argument("--pretrain-epochs", type=int, default=DEFAULT_PRETRAIN_EPOCHS)
+    add_network_options(parser)
+    parser.add_argument("--epochs", type=positive_int,
+                        default=DEFAULT_TUNE_EPOCHS, help="tuning epochs")  # fmt: skip
     add_tuning_options(parser)
-    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
-    add_threads_option(parser)
-    add_json_flag(parser)
+    add_torch_options(parser, "cpu (default) or cuda")
     parser.set_defaults(func=run)

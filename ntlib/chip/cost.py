@@ -1,4 +1,4 @@
-"""Energy per inference of a simulated chip, from its own event counts (chapter 10).
+"""Cost of a simulated chip: energy per inference from its own event counts (ch. 10).
 
 The counts are the chip's: synaptic events by signed code and layer, output
 spikes, and the time an inference takes (``T`` steps).  The energies are
@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from ntlib.chip.circuit_model import STEP_S
-from ntlib.chip.network import ChipDesign, ChipRun
+from ntlib.chip.design import ChipDesign
+from ntlib.chip.simulator import ChipRun
 from ntlib.circuits.energy_figures import EnergyFigures
 from ntlib.energy import bias_power_w
 from ntlib.quantise import MAX_CODE

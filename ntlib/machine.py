@@ -113,6 +113,40 @@ def _load_problem(name: str) -> str | None:
     return None
 
 
+def _library_path(name: str) -> str | None:
+    """Where ``dlopen(name)`` would find the library, or ``None`` if nowhere."""
+    if os.sep in name:
+        return name
+    search = [
+        os.path.join(folder, name)
+        for folder in os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep)
+        if folder
+    ]
+    library = next((p for p in search if os.path.exists(p)), None)
+    library = library or _first(_LIBRARY_GLOBS)
+    if library is None:
+        found = ctypes.util.find_library("ngspice")
+        # find_library may return libngspice.so.0 (libngspice0 only): PySpice
+        # asks for libngspice.so, so only a name without a version counts.
+        if found and found.endswith(".so"):
+            library = found
+    return library
+
+
+def _spinit_path() -> str | None:
+    """ngspice's init script: under ``SPICE_LIB_DIR`` if set, else installed."""
+    spinit = _first(_SPINIT_GLOBS)
+    spice_lib_dir = os.environ.get("SPICE_LIB_DIR")
+    if spice_lib_dir:
+        candidate = os.path.join(spice_lib_dir, "scripts", "spinit")
+        spinit = candidate if os.path.isfile(candidate) else None
+    elif spinit is None and shutil.which("ngspice"):
+        prefix = os.path.dirname(os.path.dirname(shutil.which("ngspice") or ""))
+        candidate = os.path.join(prefix, "share", "ngspice", "scripts", "spinit")
+        spinit = candidate if os.path.exists(candidate) else None
+    return spinit
+
+
 def ngspice_status() -> NgspiceStatus:
     """Report whether ngspice can be loaded, the way PySpice will load it.
 
@@ -128,7 +162,6 @@ def ngspice_status() -> NgspiceStatus:
         True
     """
     name = pyspice_library_name()
-    library: str | None
     if not name.strip():
         return NgspiceStatus(
             library=None,
@@ -138,22 +171,7 @@ def ngspice_status() -> NgspiceStatus:
                 "point it at ngspice's libngspice.so or unset it"
             ),
         )
-    if os.sep in name:
-        library = name
-    else:
-        search = [
-            os.path.join(folder, name)
-            for folder in os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep)
-            if folder
-        ]
-        library = next((p for p in search if os.path.exists(p)), None)
-        library = library or _first(_LIBRARY_GLOBS)
-        if library is None:
-            found = ctypes.util.find_library("ngspice")
-            # find_library may return libngspice.so.0 (libngspice0 only): PySpice
-            # asks for libngspice.so, so only a name without a version counts.
-            if found and found.endswith(".so"):
-                library = found
+    library = _library_path(name)
     problem = None
     if library is not None:
         reason = _load_problem(name)
@@ -166,16 +184,7 @@ def ngspice_status() -> NgspiceStatus:
                 f"install ngspice with: {INSTALL_COMMAND} (as root, after apt-get "
                 "update)"
             )
-    spinit = _first(_SPINIT_GLOBS)
-    spice_lib_dir = os.environ.get("SPICE_LIB_DIR")
-    if spice_lib_dir:
-        candidate = os.path.join(spice_lib_dir, "scripts", "spinit")
-        spinit = candidate if os.path.isfile(candidate) else None
-    elif spinit is None and shutil.which("ngspice"):
-        prefix = os.path.dirname(os.path.dirname(shutil.which("ngspice") or ""))
-        candidate = os.path.join(prefix, "share", "ngspice", "scripts", "spinit")
-        spinit = candidate if os.path.exists(candidate) else None
-    return NgspiceStatus(library=library, spinit=spinit, problem=problem)
+    return NgspiceStatus(library=library, spinit=_spinit_path(), problem=problem)
 
 
 def require_ngspice() -> NgspiceStatus:
@@ -207,10 +216,8 @@ def stack_versions() -> dict[str, str]:
     import importlib.metadata
     import platform
 
-    from ntlib import __version__
-
-    versions = {"python": platform.python_version(), "ntlib": __version__}
-    for name in STACK:
+    versions = {"python": platform.python_version()}
+    for name in ("ntlib", *STACK):  # ntlib's installed version: no import cycle
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

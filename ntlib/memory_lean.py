@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ntlib.tuning import ModulatoryBias
+from ntlib.modulation import ModulatoryBias
 
 
 class _FrozenConv2dFn(torch.autograd.Function):

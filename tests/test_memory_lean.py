@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from ntlib.lean import LeanConvBlock, lean_copy
+from ntlib.memory_lean import LeanConvBlock, lean_copy
 from ntlib.models import build_cnn
 from ntlib.tuning import prepare
 

@@ -1,0 +1,208 @@
+"""Running a designed chip of analog neurons, step by step (chapter 10).
+
+:class:`Chip` is one fabricated instance of a :class:`~ntlib.chip.design.ChipDesign`:
+the design at a corner and temperature, with a mismatch draw, simulated step
+by step (:meth:`Chip.run`), counting the synaptic events that
+:func:`ntlib.chip.cost.chip_energy_j` prices.
+
+A neuron of the chip leaks, resets to zero, cannot go below ground, and
+loses the input of the steps its reset holds it after a spike (the measured
+refractory period): the converted network's neurons do none of these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ntlib.chip.circuit_model import CircuitModel
+from ntlib.chip.design import ChipDesign, ChipLayer, snap_to_dac
+from ntlib.circuits.characterize import realisable_biases
+from ntlib.quantise import MAX_CODE
+
+
+@dataclass
+class ChipRun:
+    """What one run of a chip on a batch gives (chapter 10)."""
+
+    predictions: torch.Tensor
+    counts: list[torch.Tensor]
+    #: per layer, events per image at codes -7..+7 (empty unless counted)
+    events_by_code: list[np.ndarray]
+    inputs: list[torch.Tensor] = field(default_factory=list)
+
+
+class Chip:
+    """One instance of a design: a corner, a temperature and a mismatch draw.
+
+    Args:
+        design: the :class:`ChipDesign`.
+        circuit: the behavioural model at this chip's corner and temperature
+            (the design's own for a nominal chip).
+        mismatch_seed: ``None`` for nominal devices; an integer draws every
+            synapse's and bias source's mismatch from the measured spreads
+            (a synapse of ``|code|`` units: ``sigma / sqrt(|code|)``).
+        trims: extra bias per neuron, rheobase units (the calibration's),
+            one array per layer; ``None`` for none.
+    """
+
+    def __init__(
+        self,
+        design: ChipDesign,
+        circuit: CircuitModel | None = None,
+        mismatch_seed: int | None = None,
+        trims: list[np.ndarray] | None = None,
+    ) -> None:
+        self.design = design
+        self.circuit = circuit or design.circuit
+        self.mismatch_seed = mismatch_seed
+        self.trims = trims
+        rng = (np.random.default_rng(mismatch_seed)
+               if mismatch_seed is not None else None)
+        self.weights: list[torch.Tensor] = []
+        self.bias: list[torch.Tensor] = []
+        self.held_rheobase: list[np.ndarray] = []
+        sigma = self.circuit.sigma
+        for index, layer in enumerate(design.layers):
+            g_exc, g_inh = self.circuit.gains_at(layer.excite_supply_v)[0], \
+                self.circuit.gains_at(layer.inhibit_supply_v)[1]
+            codes = layer.codes.to(torch.float32)
+            shape = codes.shape if layer.conv is None else (
+                int(np.prod(layer.out_shape[1:])), *codes.shape)
+            w = torch.where(codes > 0, codes * g_exc, codes * g_inh)
+            if layer.neuron_gain is not None:  # a synapse supply per neuron
+                per = torch.from_numpy(layer.neuron_gain.astype(np.float32))
+                if layer.conv is None:
+                    w = w * per[:, None]
+                else:
+                    channels = per.view(layer.out_shape)[:, 0, 0]
+                    w = w * channels.view(-1, 1, 1, 1)
+            if rng is not None:
+                spread = torch.where(codes > 0, sigma["excite"], sigma["inhibit"])
+                spread = spread / codes.abs().clamp(min=1).sqrt()
+                draw = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
+                w = w * (1 + draw * spread)
+            self.weights.append(w)
+            trim = trims[index] if trims is not None else 0.0
+            if trims is None:
+                designed = self.circuit.bias_rheobase(
+                    layer.bias_source_v, layer.bias_sink_v)
+            else:
+                designed = self._retrim(layer, trim)
+            if rng is not None:
+                kind = np.where(designed > 0, sigma["bias"], sigma["bias_sink"])
+                designed = designed * (1 + kind * rng.standard_normal(designed.shape))
+            self.held_rheobase.append(designed)
+            self.bias.append(torch.from_numpy(
+                (designed * self.circuit.bias_per_rheobase).astype(np.float32)
+            ).view(layer.out_shape))
+
+    def _retrim(self, layer: ChipLayer, trim) -> np.ndarray:
+        # The trimmed bias is set on the design's supplies like any bias.
+        circuit = self.design.circuit
+        wanted = circuit.bias_rheobase(layer.bias_source_v, layer.bias_sink_v) + trim
+        held = realisable_biases(
+            wanted, circuit.bias_range_rheobase, circuit.bias_gap_rheobase)
+        source_v, sink_v = circuit.bias_supplies(held)
+        return self.circuit.bias_rheobase(snap_to_dac(source_v), snap_to_dac(sink_v))
+
+    def _current(self, index: int, layer: ChipLayer, h: torch.Tensor) -> torch.Tensor:
+        w = self.weights[index]
+        if layer.conv is None:
+            return h @ w.T
+        conv = layer.conv
+        if w.dim() == 4:  # nominal: one kernel shared by every position
+            return F.conv2d(h, w, padding=conv["padding"], stride=conv["stride"])
+        patches = F.unfold(h, conv["kernel_size"], padding=conv["padding"],
+                           stride=conv["stride"])  # (B, K, P)
+        out = torch.bmm(patches.permute(2, 0, 1), w.flatten(2).transpose(1, 2))
+        return out.permute(1, 2, 0).reshape(h.shape[0], *layer.out_shape)
+
+    @torch.no_grad()
+    def run(
+        self,
+        x: torch.Tensor,
+        timesteps: int = 32,
+        generator: torch.Generator | None = None,
+        initial_membrane: float = 0.0,
+        record_inputs_of: int | None = None,
+        count_events: bool = False,
+    ) -> ChipRun:
+        """Simulate the chip on images ``x`` (pixels in [0, 1] as Poisson spikes).
+
+        ``record_inputs_of``: keep the spikes arriving at that layer, per step
+        (``(T, B, inputs)``), to drive a SPICE run of it.  ``count_events``:
+        count the synaptic events by code, for :func:`ntlib.chip.cost.chip_energy_j`
+        (a quarter of a mismatched chip's run, so accuracy runs skip it).
+        """
+        beta = self.circuit.beta()
+        layers = self.design.layers
+        batch = x.shape[0]
+        mem = [torch.full((batch, *la.out_shape), initial_membrane) for la in layers]
+        held = [torch.zeros((batch, *la.out_shape)) for la in layers]
+        refractory = self.circuit.refractory_steps()
+        counts = [torch.zeros((batch, *la.out_shape)) for la in layers]
+        fan = [_fan_by_code(la) for la in layers]
+        events = [np.zeros((batch, 2 * MAX_CODE + 1)) for _ in layers]
+        inputs: list[torch.Tensor] = []
+        for _ in range(timesteps):
+            h = torch.bernoulli(x.clamp(0, 1), generator=generator)
+            index = 0
+            for kind, op in self.design.ops:
+                if kind == "pool":
+                    h = F.avg_pool2d(h, op)
+                    continue
+                if kind == "flatten":
+                    h = h.flatten(1)
+                    continue
+                if index == record_inputs_of:
+                    inputs.append(h.flatten(1).clone())
+                if count_events:
+                    events[index] += _events(op, h, fan[index])
+                v = beta * mem[index] + self._current(index, op, h) + self.bias[index]
+                v = torch.where(held[index] > 0, 0.0, v.clamp(min=0.0))
+                spikes = (v >= 1.0).to(torch.float32)
+                mem[index] = v * (1 - spikes)
+                held[index] = (held[index] - 1).clamp(min=0) + spikes * refractory
+                counts[index] += spikes
+                h = spikes
+                index += 1
+        score = counts[-1] + mem[-1].clamp(max=0.999)
+        return ChipRun(score.argmax(1), counts,
+                       [e.mean(0) for e in events] if count_events else [], inputs)
+
+    @torch.no_grad()
+    def accuracy(self, x, y, timesteps: int = 32, seed: int = 0,
+                 batch_size: int = 256) -> float:
+        """Share of ``x`` classified as ``y`` (Poisson input drawn from ``seed``)."""
+        generator = torch.Generator().manual_seed(seed)
+        correct = 0
+        for start in range(0, len(x), batch_size):
+            run = self.run(x[start:start + batch_size], timesteps, generator)
+            correct += int((run.predictions == y[start:start + batch_size]).sum())
+        return correct / len(x)
+
+
+def _fan_by_code(layer: ChipLayer) -> torch.Tensor:
+    """Synapses per input element at each code -7..+7: ``(inputs or K, 15)``.
+
+    Conv codes ``(out, K)`` count per kernel element; dense ``(out, in)`` per input.
+    """
+    codes = layer.codes
+    flat = codes.flatten(1) if layer.conv is not None else codes
+    return torch.stack(
+        [(flat == c).sum(0) for c in range(-MAX_CODE, MAX_CODE + 1)], 1
+    ).float()
+
+
+def _events(layer: ChipLayer, h: torch.Tensor, fan: torch.Tensor) -> np.ndarray:
+    """Synaptic events in this step, per image, by |code|."""
+    if layer.conv is None:
+        return (h @ fan).numpy()
+    conv = layer.conv
+    patches = F.unfold(h, conv["kernel_size"], padding=conv["padding"],
+                       stride=conv["stride"])  # (B, K, P)
+    return (patches.sum(2) @ fan).numpy()
