@@ -34,7 +34,7 @@ from ntlib.circuits import (
     summarize,
     sweep_supply,
 )
-from ntlib.circuits.lif import fit_lif, fit_membrane, lif_rate_hz
+from ntlib.circuits.lif_fit import fit_lif, fit_membrane, lif_rate_hz
 from ntlib.circuits.mismatch import mismatch_sweep, pelgrom_sigma
 from ntlib.circuits.neuron import (
     FEEDBACK_CAPACITANCE_F,

@@ -42,7 +42,7 @@ from ntlib.circuits.characterize import (
     bias_range_rheobase,
     rheobase_a,
 )
-from ntlib.circuits.lif import fit_circuit
+from ntlib.circuits.lif_fit import fit_circuit
 from ntlib.circuits.mismatch import unit_current_spread
 from ntlib.circuits.neuron import (
     FEEDBACK_CAPACITANCE_F,

@@ -8,8 +8,8 @@ the netlist (the neuron as one subcircuit, with the process's writer:
 ``measure`` turns waveforms into rates, powers and energies, ``cache`` keeps
 slow results on disk, ``characterize`` measures the rheobase and the
 bidirectional NT bias, ``energy_figures`` the energy per event and per spike,
-``mismatch`` the Monte Carlo, and ``lif`` sets the circuit beside the ideal
-leaky integrate-and-fire model.
+``mismatch`` the Monte Carlo, and ``lif_fit`` fits the ideal leaky
+integrate-and-fire model to the circuit.
 """
 
 from ntlib.circuits.characterize import (
