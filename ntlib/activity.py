@@ -1,7 +1,9 @@
-"""Measured spikes and synaptic events per layer of a converted network (chapter 9).
+"""Measured spikes and synaptic events per layer of a converted network.
 
-Energy on event-driven hardware is paid per event, so chapter 9 counts them
-on the spiking network of chapter 5 instead of assuming them.  In a
+See chapter ``energy``.
+
+Energy on event-driven hardware is paid per event, so chapter ``energy`` counts them
+on the spiking network of chapter ``ann_to_snn`` instead of assuming them.  In a
 feed-forward network a synapse receives an *event* each time its
 presynaptic neuron spikes: the events into a layer are the spikes of the
 layer before it, each counted once per synapse it reaches.  The input
@@ -75,7 +77,7 @@ class LayerActivity:
 
 @dataclass(frozen=True)
 class ActivityReport:
-    """What :func:`measure_activity` measured (chapter 9)."""
+    """What :func:`measure_activity` measured (chapter ``energy``)."""
 
     timesteps: int
     coding: str
@@ -137,7 +139,7 @@ def measure_activity(
     batch_size: int = 256,
     seed: int = 0,
 ) -> ActivityReport:
-    """Measure spikes and synaptic events per layer per inference (chapter 9).
+    """Measure spikes and synaptic events per layer per inference (chapter ``energy``).
 
     Runs ``network`` for ``timesteps`` steps on every sample of ``dataset``
     and counts, per ``Conv2d``/``Linear`` layer, the events arriving at its

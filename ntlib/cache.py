@@ -1,4 +1,6 @@
-"""The one disk cache of pretrained models and SPICE results (chapters 1 and 7-11).
+"""The one disk cache of pretrained models and SPICE results.
+
+See chapters ``frozen_cnn`` and ``analog_neuron``-``calibration``.
 
 Pretrained networks (:mod:`ntlib.pretrain`) and circuit simulations
 (:mod:`ntlib.circuits.cache`, in the ``circuits`` subfolder) share one root
@@ -48,7 +50,7 @@ _ADVICE = (
 
 
 class CacheDirError(ValueError):
-    """The cache folder or an entry in it cannot be used (chapter 1)."""
+    """The cache folder or an entry in it cannot be used (chapter ``frozen_cnn``)."""
 
 
 def home_folder() -> Path:

@@ -1,4 +1,6 @@
-"""Argument checks shared by ntlib's public functions (used from chapter 1 on).
+"""Argument checks shared by ntlib's public functions.
+
+Used from chapter ``frozen_cnn`` on.
 
 Each check raises a ``TypeError`` (wrong kind of value) or a ``ValueError``
 (right kind, wrong value) that names the argument, the value received and

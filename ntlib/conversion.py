@@ -1,13 +1,15 @@
-"""ANN-to-SNN conversion: normalise a trained ReLU network's weights (chapter 5).
+"""ANN-to-SNN conversion: normalise a trained ReLU network's weights.
 
-Chapter 5 turns a trained ReLU network into a spiking one: every ReLU becomes
-an integrate-and-fire neuron with reset by subtraction, and weights are
-normalised layer by layer from the activations on training data (by their
-maximum or their 99.9th percentile; a QCFS activation brings its own trained
-threshold).  A :class:`~ntlib.modulation.ModulatoryBias` survives conversion as
-a constant current injected into the neurons behind it, which is what makes
-neuromodulatory tuning of a spiking network possible (chapter 6).  Running the
-converted network is :mod:`ntlib.snn`'s.
+See chapter ``ann_to_snn``.
+
+Chapter ``ann_to_snn`` turns a trained ReLU network into a spiking one: every ReLU
+becomes an integrate-and-fire neuron with reset by subtraction, and weights are
+normalised layer by layer from the activations on training data (by their maximum or
+their 99.9th percentile; a QCFS activation brings its own trained threshold).  A
+:class:`~ntlib.modulation.ModulatoryBias` survives conversion as a constant current
+injected into the neurons behind it, which is what makes neuromodulatory tuning of a
+spiking network possible (chapter ``nt_in_snn``).  Running the converted network is
+:mod:`ntlib.snn`'s.
 """
 
 from __future__ import annotations
@@ -163,7 +165,9 @@ def convert(
     max_samples: int = 2048,
     nonzero: bool = False,
 ) -> SpikingNetwork:
-    """Convert a trained ReLU or QCFS network into a spiking network (chapter 5).
+    """Convert a trained ReLU or QCFS network into a spiking network.
+
+    See chapter ``ann_to_snn``.
 
     Each ReLU (or :class:`QCFS` activation) becomes an snntorch ``Leaky`` neuron
     (``beta=1``: integrate and fire) with threshold 1 and reset by subtraction.

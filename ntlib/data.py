@@ -1,4 +1,6 @@
-"""Data sets and transfer tasks: a source task and a similar target task (chapter 1).
+"""Data sets and transfer tasks: a source task and a similar target task.
+
+See chapter ``frozen_cnn``.
 
 The images come from :mod:`ntlib.datasets`: scikit-learn's handwritten
 digits by default (shipped, nothing downloaded), or a torchvision data set
@@ -11,8 +13,8 @@ tuning:
 - ``class-split``: source classes 0-4, target classes 5-9 (labels 0-4);
 - ``noise``, ``invert``, ``rotate``, ``blur``: the source classes seen through
   additive Gaussian noise, contrast inversion, a 30 degree rotation or a
-  Gaussian blur (chapter 2 adds blur: the frozen network is far below
-  fine-tuning on it, so tuning has a gap to recover).
+  Gaussian blur (chapter ``neuromodulatory_tuning`` adds blur: the frozen network is far
+  below fine-tuning on it, so tuning has a gap to recover).
 
 For the "seen through a change" tasks the source learns from the clean
 training images and the target from the same images seen through the change,
@@ -51,7 +53,7 @@ VALIDATION_FRACTION = 0.2
 
 @dataclass(frozen=True)
 class TransferTask:
-    """A source task and a similar target task, as tensors (chapter 1).
+    """A source task and a similar target task, as tensors (chapter ``frozen_cnn``).
 
     Each split is a ``TensorDataset`` of ``x`` (float32, N x C x H x W, in
     [0, 1]) and ``y`` (int64, 0 .. num_classes - 1).
@@ -139,7 +141,9 @@ def apply_change(x: np.ndarray, task: str, seed: int = 0) -> np.ndarray:
 
 
 def gaussian_blur(x: np.ndarray, sigma: float) -> np.ndarray:
-    """Images N x C x H x W blurred by a Gaussian of ``sigma`` pixels (chapter 2).
+    """Images N x C x H x W blurred by a Gaussian of ``sigma`` pixels.
+
+    See chapter ``neuromodulatory_tuning``.
 
     The kernel spans three standard deviations each side (at most the image)
     and the border is reflected, so a blurred image keeps its brightness.
@@ -261,7 +265,7 @@ def load_task(
     download: bool = False,
     seed: int = 0,
 ) -> TransferTask:
-    """Load a data set and build one transfer task from it (chapter 1).
+    """Load a data set and build one transfer task from it (chapter ``frozen_cnn``).
 
     Args:
         dataset: one of :data:`DATASETS`; ``digits`` needs no files.
@@ -289,7 +293,8 @@ def train_test_split_indices(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted indices ``(fit, held_out)`` of a stratified split of ``dataset``.
 
-    See :func:`validation_split`, which applies them (chapter 2).
+    See :func:`validation_split`, which applies them (chapter
+    ``neuromodulatory_tuning``).
     """
     if not 0.0 < fraction < 1.0:
         raise ValueError(
@@ -325,7 +330,7 @@ def validation_split(
     ``fraction`` of the images (about ``fraction`` of each class) go to the
     validation part, drawn from ``seed``; the rest is for training.  Choose
     hyperparameters such as the learning rate on the validation part, never
-    on a test set (chapter 2).
+    on a test set (chapter ``neuromodulatory_tuning``).
     """
     fit_index, val_index = train_test_split_indices(dataset, fraction, seed)
     x, y = dataset.tensors[0], dataset.tensors[1]
@@ -345,7 +350,7 @@ def validation_task(
     The returned task trains on the rest of ``target_train`` and its
     ``target_test`` is the held-out validation part, so that any tuning
     function scoring on ``target_test`` scores on validation data instead
-    (chapter 2).
+    (chapter ``neuromodulatory_tuning``).
 
     For the tasks that see the source images through a change (noise,
     invert, rotate) each target training image is a changed copy of a source

@@ -1,4 +1,6 @@
-"""Checks of data before use: files on disk and the arrays of a task (chapter 1).
+"""Checks of data before use: files on disk and the arrays of a task.
+
+See chapter ``frozen_cnn``.
 
 :mod:`ntlib.data` calls these before torchvision reads a file or a task is
 built, so a corrupt download or an array of the wrong kind is reported in
@@ -46,7 +48,7 @@ _MNIST_CLASSES = 10
 
 
 class DataFileError(ValueError):
-    """A data file exists but is not what its name promises (chapter 1)."""
+    """A data file exists but is not what its name promises (chapter ``frozen_cnn``)."""
 
 
 def _idx_header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
@@ -90,7 +92,7 @@ def check_mnist_files(dataset: str, data_dir: str | Path) -> None:
     Each file must carry the IDX magic number of its kind, be exactly as
     long as its header says, the images and labels of a split must be as
     many, and every label must be a class 0-9.  A DataFileError (a
-    ValueError) names the first bad file (chapter 1).
+    ValueError) names the first bad file (chapter ``frozen_cnn``).
     """
     paths = expected_files(dataset, data_dir)
     for images, labels in ((paths[0], paths[1]), (paths[2], paths[3])):

@@ -1,4 +1,6 @@
-"""Energy per inference: the analog neuron against digital hardware (chapter 9).
+"""Energy per inference: the analog neuron against digital hardware.
+
+See chapter ``energy``.
 
 A digital accelerator spends one multiply and one add per synapse per
 inference (a multiply-accumulate, MAC), plus the energy of reading its
@@ -19,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-# What a bias source can hold is the circuit's (chapter 8's characterisation);
-# chapter 9 reads it from here, next to the bias sources' power.
+# What a bias source can hold is the circuit's (chapter ``supply_voltage``'s characterisation);
+# chapter ``energy`` reads it from here, next to the bias sources' power.
 from ntlib.circuits.characterize import realisable_biases  # noqa: F401
 
 if TYPE_CHECKING:
@@ -109,7 +111,7 @@ def layers_from_module(module: Any, input_shape: tuple[int, ...]) -> list[Layer]
     """Count MACs and neurons of each ``Conv2d`` and ``Linear`` in a torch module.
 
     Runs one forward pass on zeros of ``(1, *input_shape)`` with hooks
-    (chapter 9 applies it to the book's CNN, ``ntlib.models.build_cnn``).
+    (chapter ``energy`` applies it to the book's CNN, ``ntlib.models.build_cnn``).
     Pooling, activations and biases are counted as free arithmetic; ``params``
     counts each layer's weights and biases, ``inputs`` the values it reads.
 
@@ -175,7 +177,7 @@ def _check_precision(precision: str) -> None:
 def memory_tier(size_bytes: float) -> tuple[float, str]:
     """The smallest memory of :data:`MEMORY_TIERS` that holds ``size_bytes``.
 
-    Returns its energy per 64-bit access (pJ) and its label (chapter 9).
+    Returns its energy per 64-bit access (pJ) and its label (chapter ``energy``).
 
     Example:
         >>> memory_tier(20_000)
@@ -195,7 +197,9 @@ def _accesses(values: int, bits: int) -> int:
 
 
 def memory_traffic(layers: Sequence[Layer], precision: str = "fp32") -> dict[str, Any]:
-    """The memory accesses of one digital inference and their energy (chapter 9).
+    """The memory accesses of one digital inference and their energy.
+
+    See chapter ``energy``.
 
     What is counted (and nothing else):
 
@@ -247,7 +251,9 @@ def memory_traffic(layers: Sequence[Layer], precision: str = "fp32") -> dict[str
 
 
 def digital_rows(layers: Sequence[Layer], precision: str) -> dict[str, float]:
-    """Digital energy per inference: arithmetic only, and with memory (chapter 9).
+    """Digital energy per inference: arithmetic only, and with memory.
+
+    See chapter ``energy``.
 
     Returns ``{"arithmetic_j": ..., "with_memory_j": ...}`` (see
     :func:`digital_energy_j` and :func:`memory_traffic`).
@@ -283,7 +289,7 @@ def bias_power_w(
     bias_power: Callable[[float], float] | Mapping[float, float],
     biases_rheobase: np.ndarray,
 ) -> np.ndarray:
-    """Static power of each neuron's NT bias source (chapter 9).
+    """Static power of each neuron's NT bias source (chapter ``energy``).
 
     ``bias_power`` is a callable (bias in rheobase units -> watts) or a
     table keyed by bias (interpolated, see :func:`interpolate_bias_power_w`).
@@ -302,7 +308,7 @@ def analog_breakdown_j(
     bias_static_w: float,
     inference_time_s: float,
 ) -> dict[str, float]:
-    """Energy of one inference on the analog neurons, by part (chapter 9).
+    """Energy of one inference on the analog neurons, by part (chapter ``energy``).
 
     - ``events``: every layer's synaptic events, each at the energy of its
       synapse's weight code (``synaptic_event_j[code]``, all domains);

@@ -1,4 +1,4 @@
-"""Leaky integrate-and-fire neurons under a constant current (chapter 4).
+"""Leaky integrate-and-fire neurons under a constant current (chapter ``lif_neurons``).
 
 One snntorch ``Leaky`` neuron per current: the membrane integrates the input,
 leaks towards rest with time constant ``tau_s``, fires when it crosses the
@@ -25,9 +25,9 @@ def analytic_firing_rate_hz(
 
     The membrane ``tau dV/dt = -V + R I`` starts at rest (0 V) and is reset to
     rest on each spike, so the rate is ``1 / (tau ln(RI / (RI - V_th)))`` above
-    the rheobase ``V_th / R`` and zero below it (chapter 4).  A refractory
+    the rheobase ``V_th / R`` and zero below it (chapter ``lif_neurons``).  A refractory
     period ``t_ref`` adds to each interval: ``1 / (t_ref + tau ln(...))``
-    (chapter 7 fits the analog neuron with it).
+    (chapter ``analog_neuron`` fits the analog neuron with it).
 
     Example:
         >>> analytic_firing_rate_hz(torch.tensor([0.0, 1e-9])).round()
@@ -53,7 +53,7 @@ def simulate_lif(
 
     One neuron per entry of ``current_a``.  The discrete membrane is the exact
     solution of the RC equation over a step: ``V[t+1] = beta V[t] + (1 - beta)
-    R I`` with ``beta = exp(-dt / tau)`` (chapter 4).
+    R I`` with ``beta = exp(-dt / tau)`` (chapter ``lif_neurons``).
 
     Returns:
         ``(membrane_v, spikes)``, each of shape ``(steps, len(current_a))``.

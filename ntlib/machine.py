@@ -1,4 +1,6 @@
-"""What the machine provides: can ngspice be loaded? (preface, chapters 7-9).
+"""What the machine provides: can ngspice be loaded?.
+
+Preface, chapters ``analog_neuron``-``energy``.
 
 PySpice drives ngspice through its shared library ``libngspice.so``, which
 Debian ships in ``libngspice0-dev``; the ``ngspice`` package holds the

@@ -1,4 +1,6 @@
-"""Memory-lean neuromodulatory tuning: frozen layers that keep no activations (chapter 2).
+"""Memory-lean neuromodulatory tuning: frozen layers that keep no activations.
+
+See chapter ``neuromodulatory_tuning``.
 
 Autograd saves every convolution's and dense layer's *input* for the weight
 gradient, even when the weight is frozen, and every ReLU's full output.  With

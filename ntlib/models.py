@@ -1,9 +1,11 @@
-"""A small CNN for the source task, and standard architectures to count (chapters 1, 3).
+"""A small CNN for the source task, and standard architectures to count.
+
+See chapters ``frozen_cnn``, ``orders_of_magnitude``.
 
 The network is made only of ``Conv2d``, ``ReLU`` (or the QCFS activation of
-chapter 5), ``AvgPool2d``, ``Flatten`` and ``Linear`` layers (no batch-norm,
-no max-pooling), so that a later chapter can convert it into a spiking network
-neuron for neuron.
+chapter ``ann_to_snn``), ``AvgPool2d``, ``Flatten`` and ``Linear`` layers (no
+batch-norm, no max-pooling), so that a later chapter can convert it into a spiking
+network neuron for neuron.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ def build_cnn(
     activation: str = "relu",
     levels: int | None = None,
 ) -> nn.Sequential:
-    """Two 3x3 convolutions, a hidden dense layer and an output layer (chapter 1).
+    """Two 3x3 convolutions, a hidden dense layer and an output layer.
+
+    See chapter ``frozen_cnn``.
 
     ``conv(width) - relu - [pool] - conv(2 width) - relu - [pool] - flatten -
     linear(4 width) - relu - linear(num_classes)``.  A 2x2 average pooling
@@ -36,7 +40,7 @@ def build_cnn(
         num_classes: outputs of the last layer.
         width: filters of the first convolution (the others scale with it).
         activation: ``"relu"``, or ``"qcfs"`` for a network trained to convert
-            into a spiking one that runs ``levels`` time steps (chapter 5).
+            into a spiking one that runs ``levels`` time steps (chapter ``ann_to_snn``).
         levels: the QCFS staircase's number of steps (``qcfs`` only).
 
     Example:
@@ -69,7 +73,7 @@ def build_cnn(
     return nn.Sequential(*layers)
 
 
-#: Standard torchvision architectures compared in chapter 3, with input size.
+#: Standard torchvision architectures compared in chapter ``orders_of_magnitude``, with input size.
 ARCHITECTURES: dict[str, tuple[int, int, int]] = {
     "alexnet": (3, 224, 224),
     "vgg11": (3, 224, 224),
@@ -85,7 +89,8 @@ ARCHITECTURES: dict[str, tuple[int, int, int]] = {
 def torchvision_model(arch: str) -> nn.Module:
     """A torchvision architecture built with random weights (nothing downloaded).
 
-    Introduced in chapter 3.  ``arch`` is one of :data:`ARCHITECTURES`.
+    Introduced in chapter ``orders_of_magnitude``.  ``arch`` is one of
+    :data:`ARCHITECTURES`.
     """
     check_choice("architecture", arch, ARCHITECTURES)
     from torchvision import models as tv_models

@@ -1,12 +1,14 @@
-"""The neuromodulatory signal on each neuron: a bias or a gain (chapters 2 and 10).
+"""The neuromodulatory signal on each neuron: a bias or a gain.
+
+See chapters ``neuromodulatory_tuning`` and ``chip``.
 
 A *modulator* sits right after a frozen ``Conv2d`` or ``Linear`` layer and
 changes how the neurons behind it respond, while the layer's weights stay
 frozen:
 
-- :class:`ModulatoryBias` (chapter 2) adds a learned offset to the layer's
+- :class:`ModulatoryBias` (chapter ``neuromodulatory_tuning``) adds a learned offset to the layer's
   pre-activation, shifting how easily each neuron fires;
-- :class:`ModulatoryGain` (chapter 10) scales the layer's weighted sum, as a
+- :class:`ModulatoryGain` (chapter ``chip``) scales the layer's weighted sum, as a
   synapse's supply voltage scales the currents reaching an analog neuron.
 
 A modulator holds one value per channel (``"channel"``: one per conv filter
@@ -64,7 +66,9 @@ class ModulatoryBias(Modulator):
 
 
 class ModulatoryGain(Modulator):
-    """A trained factor on a layer's weighted sum, initialised to one (chapter 10).
+    """A trained factor on a layer's weighted sum, initialised to one.
+
+    See chapter ``chip``.
 
     ``forward(y)`` receives the layer's output ``y = W x + b`` and returns
     ``g (W x) + b``, written ``y + (g - 1)(y - b)`` so that a gain of exactly
@@ -195,7 +199,7 @@ def insert_modulatory_biases(
     The layers themselves are shared with ``model`` (not copied).  Per-unit
     biases need ``input_shape`` to know each convolution's output size.
     ``skip_last`` leaves the last Conv2d/Linear without one (it is retrained
-    instead).  Introduced in chapter 2.
+    instead).  Introduced in chapter ``neuromodulatory_tuning``.
     """
     return _insert(
         model,
@@ -219,7 +223,7 @@ def insert_modulatory_gains(
     ``model``; any module already behind a layer (a modulatory bias) stays
     behind the gain, so ``nt-gain`` computes ``g (W x) + b + beta``.
     Per-unit gains need ``input_shape`` to know each convolution's output
-    size.  Introduced in chapter 10.
+    size.  Introduced in chapter ``chip``.
     """
     return _insert(
         model,
@@ -236,7 +240,7 @@ def fold_gain(target: nn.Module, gain: ModulatoryGain) -> None:
 
     Raises a ValueError for a per-unit gain on a convolution (its weights are
     shared across positions, so no single factor per filter exists) and when
-    ``gain`` was built for another layer's bias.  Introduced in chapter 10.
+    ``gain`` was built for another layer's bias.  Introduced in chapter ``chip``.
     """
     if not isinstance(target, nn.Conv2d | nn.Linear):
         raise ValueError(  # noqa: TRY004 - a misplaced gain, reported as a bad value
@@ -264,7 +268,9 @@ def fold_gain(target: nn.Module, gain: ModulatoryGain) -> None:
 
 
 def fold_bias(target: nn.Module, bias: ModulatoryBias) -> None:
-    """Add a per-channel ``bias`` into ``target``'s own bias, in place (chapter 5).
+    """Add a per-channel ``bias`` into ``target``'s own bias, in place.
+
+    See chapter ``ann_to_snn``.
 
     A per-unit bias on a convolution cannot be folded (the layer's bias is
     one per channel) and raises a ValueError.
@@ -292,10 +298,10 @@ def fold_modulatory_biases(model: nn.Sequential) -> nn.Sequential:
 
     A :class:`ModulatoryBias` is added into the layer's bias; a
     :class:`ModulatoryGain` is folded into the layer's weights (``W' = g W``,
-    the layer's bias unchanged; chapter 10).  The folded network computes the
+    the layer's bias unchanged; chapter ``chip``).  The folded network computes the
     same function with plain Conv2d/Linear layers (for conversion to a spiking
-    network, chapter 5).  Per-unit biases or gains on a convolution cannot be
-    folded and raise a ValueError.
+    network, chapter ``ann_to_snn``).  Per-unit biases or gains on a convolution cannot
+    be folded and raise a ValueError.
     """
     layers: list[nn.Module] = []
     for layer in model:

@@ -1,4 +1,6 @@
-"""Work spread over the CPU's cores, in worker processes (chapters 2 and 6-11).
+"""Work spread over the CPU's cores, in worker processes.
+
+See chapters ``neuromodulatory_tuning`` and ``nt_in_snn``-``calibration``.
 
 The book's networks are small, and one CPU thread trains one fastest: a
 second thread mostly waits.  So two cores are used by two worker processes

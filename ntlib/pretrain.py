@@ -1,4 +1,4 @@
-"""Pretraining on the source task, with a cache on disk (chapter 1).
+"""Pretraining on the source task, with a cache on disk (chapter ``frozen_cnn``).
 
 A source model is trained once per configuration and kept in the cache
 folder of :mod:`ntlib.cache` (``--cache-dir``, else ``$NTLIB_CACHE_DIR``,
@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ntlib.cache import (  # noqa: F401 - the cache's names, as chapter 1 imports them
+from ntlib.cache import (  # noqa: F401 - the cache's names, as chapter ``frozen_cnn`` imports them
     CacheDirError,
     cache_root,
     check_cache_dir,
@@ -97,8 +97,9 @@ def pretrained_source_model(
     """A CNN trained on ``task``'s source task, from the disk cache when it fits.
 
     The cache key is the source data (a hash), the width, the epochs, the
-    seed and the activation (with its levels).  Checkpoints load with ``weights_only=True``; a corrupt file is
-    rebuilt with a warning.  Introduced in chapter 1.
+    seed and the activation (with its levels).  Checkpoints load with
+    ``weights_only=True``; a corrupt file is rebuilt with a warning.  Introduced in
+    chapter ``frozen_cnn``.
 
     Args:
         task: the transfer task; only its source split is used.
@@ -107,7 +108,7 @@ def pretrained_source_model(
         seed: seeds the initial weights and the batch order.
         cache_dir: defaults to :func:`default_cache_dir`.
         progress: show a progress bar while pretraining.
-        activation: ``"relu"`` or ``"qcfs"`` (chapter 5), see :func:`build_cnn`.
+        activation: ``"relu"`` or ``"qcfs"`` (chapter ``ann_to_snn``), see :func:`build_cnn`.
         levels: the QCFS activation's number of steps.
 
     Returns:

@@ -1,4 +1,4 @@
-"""The quantisation-clip-floor-shift (QCFS) activation (chapter 5).
+"""The quantisation-clip-floor-shift (QCFS) activation (chapter ``ann_to_snn``).
 
 Bu et al. (ICLR 2022) train the source network with an activation that
 already looks like what an integrate-and-fire neuron can deliver in ``L``
@@ -54,7 +54,7 @@ def check_levels(levels: int) -> int:
 
 
 class QCFS(nn.Module):
-    """``lambda / L * clip(floor(x L / lambda + 1/2), 0, L)`` (chapter 5).
+    """``lambda / L * clip(floor(x L / lambda + 1/2), 0, L)`` (chapter ``ann_to_snn``).
 
     Args:
         levels: ``L``, the number of steps of the staircase.
@@ -98,7 +98,7 @@ def check_activation(activation: str, levels: int | None) -> int | None:
 
 
 def make_activation(activation: str = "relu", levels: int | None = None) -> nn.Module:
-    """``nn.ReLU()`` or ``QCFS(levels)`` (chapter 5)."""
+    """``nn.ReLU()`` or ``QCFS(levels)`` (chapter ``ann_to_snn``)."""
     levels = check_activation(activation, levels)
     return nn.ReLU() if levels is None else QCFS(levels)
 
@@ -110,7 +110,7 @@ def calibrate_thresholds(model: nn.Sequential, x: torch.Tensor) -> list[float]:
     Layer by layer, on the batch ``x`` of training images.  An untrained
     network's pre-activations are small; a threshold far above them would
     round every activation to zero, and with ``L = 2`` nothing would train.
-    Returns the thresholds set.  Introduced in chapter 5.
+    Returns the thresholds set.  Introduced in chapter ``ann_to_snn``.
     """
     thresholds = []
     h = x

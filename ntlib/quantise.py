@@ -1,12 +1,14 @@
-"""Signed weight codes for the analog synapse: per-layer quantisation (chapter 9).
+"""Signed weight codes for the analog synapse: per-layer quantisation.
 
-The analog synapse of chapters 7 and 8 takes a signed integer *weight code*
-(-7..+7 for 3 bits and a sign): the code selects how many unit current
-sources an input spike switches on, and the sign selects the excitatory or
-the inhibitory bank.  Chapter 9 quantises the book's CNN to such codes, one
-scale per layer, measures what the quantisation costs in accuracy and weighs
-each synaptic event by the energy of its code.  A network put on a simulated
-chip reuses the same codes and scales.
+See chapter ``energy``.
+
+The analog synapse of chapters ``analog_neuron`` and ``supply_voltage`` takes a signed
+integer *weight code* (-7..+7 for 3 bits and a sign): the code selects how many unit
+current sources an input spike switches on, and the sign selects the excitatory or the
+inhibitory bank.  Chapter ``energy`` quantises the book's CNN to such codes, one scale
+per layer, measures what the quantisation costs in accuracy and weighs each synaptic
+event by the energy of its code.  A network put on a simulated chip reuses the same
+codes and scales.
 
 Each layer's scale is ``max |w| / max_code``: the largest weight of the layer
 gets the largest code, zero stays zero, and every weight is within half a
@@ -60,7 +62,7 @@ def _check_max_code(max_code: int) -> None:
 def quantise_tensor(
     weight: torch.Tensor, max_code: int = MAX_CODE
 ) -> tuple[torch.Tensor, float]:
-    """Signed integer codes and one scale for a tensor (chapter 9).
+    """Signed integer codes and one scale for a tensor (chapter ``energy``).
 
     The scale is ``max |weight| / max_code``; codes are ``weight / scale``
     rounded to the nearest integer.  An all-zero tensor gets scale 1 and
@@ -93,7 +95,7 @@ def layer_name(module: nn.Module) -> str:
 def quantise_layers(
     model: nn.Sequential, max_code: int = MAX_CODE
 ) -> list[QuantisedLayer]:
-    """Per-layer weight codes of every ``Conv2d`` and ``Linear`` (chapter 9).
+    """Per-layer weight codes of every ``Conv2d`` and ``Linear`` (chapter ``energy``).
 
     Example:
         >>> net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
@@ -117,7 +119,9 @@ def quantise_layers(
 def quantised_model(
     model: nn.Sequential, max_code: int = MAX_CODE
 ) -> tuple[nn.Sequential, list[QuantisedLayer]]:
-    """A copy of ``model`` whose weights are their dequantised codes (chapter 9).
+    """A copy of ``model`` whose weights are their dequantised codes.
+
+    See chapter ``energy``.
 
     Biases (and any modulatory biases) are kept as they are.  ``model`` is
     not changed.  Returns the copy and its :class:`QuantisedLayer` list.

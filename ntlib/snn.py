@@ -1,4 +1,4 @@
-"""Spiking networks run over time steps, and their evaluation (chapter 5).
+"""Spiking networks run over time steps, and their evaluation (chapter ``ann_to_snn``).
 
 A converted network (see :func:`ntlib.conversion.convert`) is a
 :class:`SpikingNetwork` of affine layers, injected currents and
@@ -43,11 +43,13 @@ __all__ = [
 CODINGS: tuple[str, ...] = ("direct", "rate")
 
 
-# ------------------------------------------------ chapter 5: synapses reached
+# ------------------------------------------------ chapter ``ann_to_snn``: synapses reached
 def spread_through(
     ops: Sequence[nn.Module], h: torch.Tensor, weight: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """Pass spike counts ``h`` along the synapses of ``ops`` (chapters 5 and 9).
+    """Pass spike counts ``h`` along the synapses of ``ops``.
+
+    See chapters ``ann_to_snn`` and ``energy``.
 
     Each ``Conv2d``/``Linear`` uses 0/1 synapses (``weight`` replaces them
     when given), and pooling passes a spike on to every pooled position at
@@ -83,7 +85,7 @@ def _fan_out(ops: list[nn.Module], shape: tuple[int, ...]) -> torch.Tensor:
 
 @dataclass
 class SimulationRecord:
-    """What one simulation run counts, per checkpoint ``T`` (chapter 5)."""
+    """What one simulation run counts, per checkpoint ``T`` (chapter ``ann_to_snn``)."""
 
     outputs: dict[int, torch.Tensor] = field(default_factory=dict)
     spikes: dict[int, torch.Tensor] = field(default_factory=dict)
@@ -98,7 +100,8 @@ class SpikingNetwork(nn.Module):
     ``layers`` is an ``nn.Sequential`` of ``Conv2d``/``Linear`` (normalised
     weights), ``ModulatoryBias`` (a constant injected current), snntorch
     ``Leaky`` neurons (beta 1: integrate-and-fire) and pass-through layers.
-    The network's output is the mean over time of its last layer (chapter 5).
+    The network's output is the mean over time of its last layer (chapter
+    ``ann_to_snn``).
     """
 
     def __init__(
@@ -240,7 +243,10 @@ class SpikingNetwork(nn.Module):
 
 @dataclass
 class SpikingEvaluation:
-    """Accuracy and activity of a spiking network at each ``T`` (chapter 5)."""
+    """Accuracy and activity of a spiking network at each ``T``.
+
+    See chapter ``ann_to_snn``.
+    """
 
     coding: str
     accuracy: dict[int, float]

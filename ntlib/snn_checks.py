@@ -1,4 +1,4 @@
-"""Checks of what the spiking-network functions are given (chapter 5).
+"""Checks of what the spiking-network functions are given (chapter ``ann_to_snn``).
 
 Time steps, batches of images, calibration data and the layers a converter
 can read: :mod:`ntlib.conversion` and :mod:`ntlib.snn` call these first, so
@@ -21,7 +21,7 @@ from ntlib.qcfs import QCFS
 
 #: Layers with weights, and layers a spike passes through unchanged in kind.
 AFFINE = (nn.Conv2d, nn.Linear)
-#: Activations that become integrate-and-fire neurons (chapter 5).
+#: Activations that become integrate-and-fire neurons (chapter ``ann_to_snn``).
 SPIKING = (nn.ReLU, QCFS)
 PASS_THROUGH = (nn.AvgPool2d, nn.Flatten, nn.Dropout, nn.Identity)
 _ADVICE = {

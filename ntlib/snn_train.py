@@ -1,9 +1,9 @@
-"""Neuromodulatory tuning inside a spiking network (chapter 6).
+"""Neuromodulatory tuning inside a spiking network (chapter ``nt_in_snn``).
 
 Two ways to give a spiking network a new, similar task while its weights stay
 frozen:
 
-- ``convert``: tune the supplemental biases of the deep network (chapter 2),
+- ``convert``: tune the supplemental biases of the deep network (chapter ``neuromodulatory_tuning``),
   then convert it (:func:`ntlib.conversion.convert`); each bias becomes a constant
   current injected into the neurons behind it.
 - ``surrogate``: convert the pretrained network with zero supplemental biases
@@ -33,16 +33,16 @@ from ntlib.train import DEFAULT_LR, adam_and_loader, evaluate, fit, run_epochs
 from ntlib.transfer import check_tune_args
 from ntlib.tuning import TUNING_METHODS, prepare, trainable_params
 
-#: How the supplemental biases reach the spiking network (chapter 6).
+#: How the supplemental biases reach the spiking network (chapter ``nt_in_snn``).
 SNN_MODES: tuple[str, ...] = ("convert", "surrogate")
 #: The tuning methods a spiking network can be tuned with here, read from
 #: :data:`ntlib.tuning.TUNING_METHODS`; a gain-tuned deep network converts once
-#: its gains are folded (chapter 10).
+#: its gains are folded (chapter ``chip``).
 SPIKING_METHODS: tuple[str, ...] = tuple(m.name for m in TUNING_METHODS if m.spiking)
 #: Adam's learning rate for surrogate training, per method (each method's
 #: ``spiking_lr``).  The injected currents are the deep network's biases
 #: divided by the layer scales, and only a few epochs are affordable, so NT
-#: takes a larger step than in ``ntlib.train.DEFAULT_LR`` (chapter 6).
+#: takes a larger step than in ``ntlib.train.DEFAULT_LR`` (chapter ``nt_in_snn``).
 DEFAULT_SNN_LR: dict[str, float] = {
     m.name: m.spiking_lr for m in TUNING_METHODS if m.spiking_lr is not None
 }
@@ -64,7 +64,7 @@ def fit_snn(
     the loss is the cross-entropy of the mean output over time, and the error
     flows back through every step (backpropagation through time).  Only
     parameters with ``requires_grad`` move, so frozen weights stay
-    bit-identical (chapter 6).
+    bit-identical (chapter ``nt_in_snn``).
 
     Returns:
         The mean loss of each epoch.
@@ -93,7 +93,7 @@ def snn_accuracy(
 
 @dataclass(frozen=True)
 class SpikingTransfer:
-    """One tuning run of a spiking network on a target task (chapter 6).
+    """One tuning run of a spiking network on a target task (chapter ``nt_in_snn``).
 
     Field names follow the ``transfer`` command's; accuracies are fractions.
     ``target_test_acc_before`` is the untuned spiking network's,
@@ -141,7 +141,7 @@ def tune_spiking(
     epochs) and converts it; ``mode="surrogate"`` converts the prepared network
     and trains it as a spiking network for ``epochs`` epochs of ``timesteps``
     steps.  Both calibrate the weight normalisation on the target training
-    data and are scored on the target test set at ``timesteps`` (chapter 6).
+    data and are scored on the target test set at ``timesteps`` (chapter ``nt_in_snn``).
 
     Example:
         >>> from ntlib.data import load_task
@@ -215,7 +215,7 @@ def _tune_then_convert(
     norm: str,
     training: dict,
 ) -> tuple[SpikingNetwork, float]:
-    """``convert`` mode: tune the deep network, then convert it (chapter 6).
+    """``convert`` mode: tune the deep network, then convert it (chapter ``nt_in_snn``).
 
     Returns the spiking network and the tuned deep network's target accuracy.
     """
@@ -260,7 +260,7 @@ def compare_spiking(
     seeds: Sequence[int] = (0, 1, 2),
     **options,
 ) -> list[dict[str, object]]:
-    """One row per (method, mode[, granularity], seed): the table of chapter 6.
+    """One row per (method, mode[, granularity], seed): the table of chapter ``nt_in_snn``.
 
     Each run is ``(method, mode)`` or ``(method, mode, granularity)``; a run
     without its own granularity uses the ``granularity`` option.  Keyword

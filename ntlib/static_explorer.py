@@ -1,4 +1,4 @@
-"""Chapter 8's supply-voltage explorer for pages without a Python kernel.
+"""Chapter ``supply_voltage``'s supply-voltage explorer for pages without a Python kernel.
 
 A published HTML page cannot run SPICE, so this explorer is a precomputed grid
 of SKY130 transients (one per synapse supply, cached on disk) drawn with
@@ -72,7 +72,9 @@ def explorer_grid(
     duration_s: float = 1e-3,
     processes: int = 1,
 ) -> dict[str, Any]:
-    """Simulate the SKY130 neuron at each synapse supply; traces and figures (chapter 8).
+    """Simulate the SKY130 neuron at each synapse supply; traces and figures.
+
+    See chapter ``supply_voltage``.
 
     Each point is cached on disk (key: netlist text and model files), so a
     rebuilt chapter reads the grid back in a fraction of a second.

@@ -1,4 +1,6 @@
-"""Training and evaluation loops, several seeds summarised (chapters 1 and 2).
+"""Training and evaluation loops, several seeds summarised.
+
+See chapters ``frozen_cnn`` and ``neuromodulatory_tuning``.
 
 Plain mini-batch Adam with cross-entropy.  Only parameters with
 ``requires_grad`` reach the optimizer, so a frozen weight is never touched,
@@ -25,7 +27,7 @@ from ntlib.tuning import TUNING_METHODS
 
 #: Learning rate per tuning method, read from :data:`ntlib.tuning.TUNING_METHODS`
 #: (a bias-only network moves further per unit of change than a full one, so
-#: NT is given a larger step; chapter 2).
+#: NT is given a larger step; chapter ``neuromodulatory_tuning``).
 DEFAULT_LR: dict[str, float] = {m.name: m.lr for m in TUNING_METHODS}
 DEFAULT_BATCH_SIZE = 64
 
@@ -98,7 +100,7 @@ def adam_and_loader(
 ) -> tuple[torch.optim.Adam, DataLoader]:
     """Adam over the trainable parameters and a loader shuffled by ``seed``.
 
-    The set-up shared by :func:`fit` and chapter 6's spiking training: only
+    The set-up shared by :func:`fit` and chapter ``nt_in_snn``'s spiking training: only
     parameters with ``requires_grad`` are handed to the optimiser, so frozen
     weights never move.
     """
@@ -130,7 +132,7 @@ def fit(
     """Train ``model`` in place on ``dataset`` with Adam and cross-entropy.
 
     Only parameters with ``requires_grad`` are optimised.  The batch order is
-    drawn from ``seed``.  Introduced in chapter 1.
+    drawn from ``seed``.  Introduced in chapter ``frozen_cnn``.
 
     Args:
         model: a classifier returning logits.
@@ -166,8 +168,8 @@ def run_epochs(
     """The epoch loop: cross-entropy of ``forward(x)``, one optimiser step a batch.
 
     ``forward`` maps a batch of images to logits: the model itself for a deep
-    network (:func:`fit`, chapter 1), the mean output over time for a spiking
-    network (:func:`ntlib.snn_train.fit_snn`, chapter 6).
+    network (:func:`fit`, chapter ``frozen_cnn``), the mean output over time for a
+    spiking network (:func:`ntlib.snn_train.fit_snn`, chapter ``nt_in_snn``).
 
     Returns:
         The mean loss of each epoch.
@@ -203,7 +205,10 @@ def predict(
 
 
 def evaluate(model: nn.Module, dataset: TensorDataset, device: str = "cpu") -> float:
-    """Accuracy of ``model`` on ``dataset`` as a fraction in [0, 1] (chapter 1)."""
+    """Accuracy of ``model`` on ``dataset`` as a fraction in [0, 1].
+
+    See chapter ``frozen_cnn``.
+    """
     if isinstance(dataset, TensorDataset) and len(dataset) == 0:
         raise ValueError("cannot evaluate on an empty data set")
     check_dataset(dataset)
@@ -221,7 +226,9 @@ def mean_std(values: Iterable[float]) -> tuple[float, float]:
 
 
 def gap_recovered(accuracy: float, frozen: float, tft: float) -> float:
-    """Share of the frozen-to-TFT gap that a method recovers (chapters 2 and 6).
+    """Share of the frozen-to-TFT gap that a method recovers.
+
+    See chapters ``neuromodulatory_tuning`` and ``nt_in_snn``.
 
     ``(accuracy - frozen) / (tft - frozen)``: 0 means no better than the
     untuned network, 1 means as good as fine-tuning every weight, more than 1

@@ -1,7 +1,10 @@
-"""One transfer experiment end to end: pretrain, freeze, tune, evaluate (chapter 2).
+"""One transfer experiment end to end: pretrain, freeze, tune, evaluate.
+
+See chapter ``neuromodulatory_tuning``.
 
 Joins :mod:`ntlib.data`, :mod:`ntlib.models`, :mod:`ntlib.tuning` and
-:mod:`ntlib.train`; the ``transfer`` command and chapter 2's grid call it.
+:mod:`ntlib.train`; the ``transfer`` command and chapter ``neuromodulatory_tuning``'s
+grid call it.
 """
 
 from __future__ import annotations
@@ -125,7 +128,7 @@ def run_transfer(
     """Pretrain (or load) the source model, then tune it for the target task.
 
     ``activation`` and ``levels`` choose a ReLU or a QCFS source network
-    (chapter 5); NT works on either, its bias adds to the pre-activation.
+    (chapter ``ann_to_snn``); NT works on either, its bias adds to the pre-activation.
     Returns the dict of :func:`tune` plus ``dataset``, ``task``, ``width``,
     ``activation``, ``levels``, ``source_test_acc`` and
     ``target_test_acc_before`` (frozen, untuned).
@@ -177,7 +180,7 @@ def gain_comparison(
     epochs: int = DEFAULT_TUNE_EPOCHS,
     lrs: dict[str, float] | None = None,
 ) -> list[dict[str, float | int | str]]:
-    """Additive bias against multiplicative gain on one task (chapter 10).
+    """Additive bias against multiplicative gain on one task (chapter ``chip``).
 
     Tunes copies of ``source_model`` with ``nt`` (a bias per neuron), ``gain``
     (a gain per neuron), ``nt-gain`` (both) and ``tft`` (every weight) at
@@ -236,10 +239,10 @@ def seeded_source(
 ) -> tuple[TransferTask, nn.Sequential]:
     """A target task and its pretrained source network, both drawn from ``seed``.
 
-    The error bars of chapters 2 and 6: ``seed`` draws the task's random
-    changes (the ``noise`` task's noise), the source network's initial weights
-    and its pretraining batch order; passing the same ``seed`` to :func:`tune`
-    also draws the tuning batch order.  The train/test split stays fixed
+    The error bars of chapters ``neuromodulatory_tuning`` and ``nt_in_snn``: ``seed``
+    draws the task's random changes (the ``noise`` task's noise), the source network's
+    initial weights and its pretraining batch order; passing the same ``seed`` to
+    :func:`tune` also draws the tuning batch order.  The train/test split stays fixed
     (:data:`ntlib.datasets.SPLIT_SEED`), so every seed is scored on the same test
     images.
     """

@@ -1,13 +1,15 @@
-"""Tuning methods: one table, and :func:`prepare` that reads it (chapters 2 and 3).
+"""Tuning methods: one table, and :func:`prepare` that reads it.
+
+See chapters ``neuromodulatory_tuning`` and ``orders_of_magnitude``.
 
 A *method* says which parameters of a pretrained network a new task may
-train: a modulatory bias per neuron (NT, chapter 2), a gain per neuron
-(chapter 10), the output layer, or every weight (traditional fine-tuning).
+train: a modulatory bias per neuron (NT, chapter ``neuromodulatory_tuning``), a gain per neuron
+(chapter ``chip``), the output layer, or every weight (traditional fine-tuning).
 Each method is one :class:`Method` record in :data:`TUNING_METHODS`; the
 names, descriptions, learning rates and the spiking methods that other
 modules list are all read from it, so a new method is one new entry.  The
-parameter counts of chapters 1-3 (:func:`trainable_params`,
-:func:`nt_param_count`, :func:`nt_saving`) live here too.
+parameter counts of chapters ``frozen_cnn``-``orders_of_magnitude``
+(:func:`trainable_params`, :func:`nt_param_count`, :func:`nt_saving`) live here too.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ TRAINED_WEIGHTS: tuple[str, ...] = ("none", "head", "all")
 
 @dataclass(frozen=True)
 class Method:
-    """One way to adapt a pretrained network to a new task (chapter 2).
+    """One way to adapt a pretrained network to a new task.
+
+    See chapter ``neuromodulatory_tuning``.
 
     Attributes:
         name: what the reader types (``prepare(model, "nt")``).
@@ -44,7 +48,7 @@ class Method:
             output layer's weights and bias) or ``"all"``.
         lr: Adam's default learning rate for the deep network.
         spiking_lr: Adam's default learning rate for surrogate training of a
-            spiking network (chapter 6); ``None`` where the method is not
+            spiking network (chapter ``nt_in_snn``); ``None`` where the method is not
             available for spiking networks.
     """
 
@@ -70,7 +74,7 @@ class Method:
 
     @property
     def spiking(self) -> bool:
-        """Whether a spiking network can be tuned with it (chapter 6)."""
+        """Whether a spiking network can be tuned with it (chapter ``nt_in_snn``)."""
         return self.spiking_lr is not None
 
     def setup(
@@ -96,12 +100,12 @@ class Method:
 
 
 #: Learning rates: a bias-only network moves further per unit of change than a
-#: full one, so NT is given a larger step (chapter 2); the gain methods' rates
+#: full one, so NT is given a larger step (chapter ``neuromodulatory_tuning``); the gain methods' rates
 #: were chosen on validation data (noise and class-split, 1e-3 to 3,
-#: benchmarks/bench_gain.py --select-lr; chapter 10).  In a spiking network the
+#: benchmarks/bench_gain.py --select-lr; chapter ``chip``).  In a spiking network the
 #: injected currents are the deep network's biases divided by the layer scales,
 #: and only a few epochs are affordable, so NT takes a larger step there
-#: (chapter 6).  A gain-tuned network converts once its gains are folded.
+#: (chapter ``nt_in_snn``).  A gain-tuned network converts once its gains are folded.
 TUNING_METHODS: tuple[Method, ...] = (
     Method("nt", "neuromodulatory tuning: a bias per neuron, every weight frozen",
            trains_bias=True, trains_gain=False, weights="none",
@@ -176,7 +180,9 @@ def prepare(
     granularity: str = "channel",
     input_shape: tuple[int, int, int] | None = None,
 ) -> nn.Sequential:
-    """A copy of a pretrained ``model`` set up for one tuning method (chapter 2).
+    """A copy of a pretrained ``model`` set up for one tuning method.
+
+    See chapter ``neuromodulatory_tuning``.
 
     The pretrained weights are deep-copied; ``model`` is never changed.  The
     method's :class:`Method` entry says what trains:
@@ -189,9 +195,9 @@ def prepare(
     - ``tft``: every parameter trainable.
     - ``gain``: a :class:`~ntlib.modulation.ModulatoryGain` of one after every
       Conv2d and Linear (scaling its weighted sum, not its bias); every
-      pretrained parameter frozen (chapter 10).
+      pretrained parameter frozen (chapter ``chip``).
     - ``nt-gain``: both a gain and a modulatory bias after every Conv2d and
-      Linear; every pretrained parameter frozen (chapter 10).
+      Linear; every pretrained parameter frozen (chapter ``chip``).
 
     Args:
         model: the pretrained network (a Sequential of Conv2d/ReLU/...).
@@ -262,7 +268,9 @@ def nt_param_count(
     granularity: str = "channel",
     input_shape: tuple[int, int, int] | None = None,
 ) -> int:
-    """Modulatory biases NT would add to any network: one per neuron (chapter 3).
+    """Modulatory biases NT would add to any network: one per neuron.
+
+    See chapter ``orders_of_magnitude``.
 
     Counts every ``Conv2d`` and ``Linear`` anywhere in ``model`` (not only a
     Sequential), per output channel or, with ``granularity="unit"``, per
@@ -298,7 +306,9 @@ def nt_param_count(
 
 
 def architecture_param_counts(arch: str) -> dict[str, object]:
-    """Total parameters of a torchvision ``arch`` and its NT biases (chapter 3).
+    """Total parameters of a torchvision ``arch`` and its NT biases.
+
+    See chapter ``orders_of_magnitude``.
 
     ``nt_params`` counts one bias per channel, ``nt_params_unit`` one per
     neuron at the architecture's usual input size; ``ratio`` is total over
@@ -327,7 +337,9 @@ def nt_saving(
     granularity: str = "channel",
     input_shape: tuple[int, int, int] | None = None,
 ) -> float:
-    """How many times fewer parameters NT trains than TFT on ``model`` (chapters 1-3).
+    """How many times fewer parameters NT trains than TFT on ``model``.
+
+    See chapters ``frozen_cnn``-``orders_of_magnitude``.
 
     TFT trains every pretrained weight and bias; NT trains one modulatory bias
     per neuron (:func:`nt_param_count`). ``model`` may be the pretrained

@@ -1,4 +1,6 @@
-"""Interactive figures of the analog neuron: pure plot functions and the explorer (chapter 8).
+"""Interactive figures of the analog neuron: pure plot functions and the explorer.
+
+See chapter ``supply_voltage``.
 
 Each ``plot_*`` function draws a figure for the parameters it is given and
 returns it; :func:`explorer` wraps :func:`plot_neuron` with sliders for a
@@ -48,7 +50,9 @@ def plot_neuron(
     input_rate_hz: float = 100e3,
     duration_s: float = 1e-3,
 ) -> Figure:
-    """Simulate the SKY130 neuron (or read it from the disk cache) and draw it (chapter 8).
+    """Simulate the SKY130 neuron (or read it from the disk cache) and draw it.
+
+    See chapter ``supply_voltage``.
 
     Membrane trace, input and output spikes, firing rate and power by domain.
     A point computed before (the chapter precomputes the explorer's grid) is
@@ -167,7 +171,9 @@ def show_neuron(**kwargs: Any) -> None:
 
 
 def explorer_controls() -> dict[str, Any]:
-    """The explorer's sliders, keyed by :func:`plot_neuron`'s arguments (chapter 8).
+    """The explorer's sliders, keyed by :func:`plot_neuron`'s arguments.
+
+    See chapter ``supply_voltage``.
 
     Synapse supply, bias supply (``off`` = 0 V), weight code and input rate;
     each answers on release (``continuous_update=False``).
@@ -220,7 +226,7 @@ def explorer_controls() -> dict[str, Any]:
 
 
 def explorer() -> Any:
-    """The explorer of chapter 8: ``ipywidgets.interactive`` over :func:`show_neuron`."""
+    """The explorer of chapter ``supply_voltage``: ``ipywidgets.interactive`` over :func:`show_neuron`."""
     import ipywidgets as widgets
 
     return widgets.interactive(show_neuron, **explorer_controls())
@@ -309,7 +315,10 @@ def _arrow(ax: Any, x0: float, y0: float, x1: float, y1: float, text: str = "") 
 
 
 def plot_schematic() -> Figure:
-    """A schematic-style block figure of the neuron and its power domains (chapter 7)."""
+    """A schematic-style block figure of the neuron and its power domains.
+
+    See chapter ``analog_neuron``.
+    """
     fig, ax = plt.subplots(figsize=(9, 4.2))
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 5)

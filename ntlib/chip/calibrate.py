@@ -1,4 +1,6 @@
-"""NT as calibration: re-tune a fabricated chip's bias supplies, weights frozen (chapter 10).
+"""NT as calibration: re-tune a fabricated chip's bias supplies, weights frozen.
+
+See chapter ``chip``.
 
 Every fabricated chip differs from its design: each transistor's mismatch,
 and the corner and temperature it runs at.  The NT bias of each neuron is a
@@ -54,8 +56,8 @@ def calibrate(
     """The chip ``(circuit, mismatch_seed)`` with its biases trimmed on images ``x``.
 
     ``y`` are the labels of ``x``.  Returns the trimmed
-    :class:`~ntlib.chip.simulator.Chip` (its ``trims`` attribute holds them).  ``targets`` (from
-    :func:`design_rates`) may be passed to reuse them across chips.
+    :class:`~ntlib.chip.simulator.Chip` (its ``trims`` attribute holds them).
+    ``targets`` (from :func:`design_rates`) may be passed to reuse them across chips.
     """
     if targets is None:
         targets = design_rates(design, x, timesteps, seed)

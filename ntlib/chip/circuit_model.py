@@ -1,13 +1,16 @@
-"""The analog neuron as a behavioural model, every parameter measured in SPICE (chapter 10).
+"""The analog neuron as a behavioural model, every parameter measured in SPICE.
+
+See chapter ``chip``.
 
 A simulated chip runs tens of thousands of neurons over hundreds of digits:
 far beyond SPICE.  So each neuron becomes a discrete-time leaky
-integrate-and-fire model whose parameters are measured on chapter 7's SKY130
-circuit, at the chip's corner and temperature:
+integrate-and-fire model whose parameters are measured on chapter ``analog_neuron``'s
+SKY130 circuit, at the chip's corner and temperature:
 
 * **one time step** ``STEP_S`` is 20 µs: longer than the neuron's refractory
   period (about 16 µs), so a spike's reset never swallows the next step's
-  input; chapters 8 and 9 drove the single neuron at 100 kHz, where it does;
+  input; chapters ``supply_voltage`` and ``energy`` drove the single neuron at 100 kHz,
+  where it does;
 * **synaptic gain**: how far one input event of code +1 (or -1) moves the
   membrane, as a fraction of the firing threshold, against the synapse supply.
   Measured from the membrane's jump when a code +2 (-2) event arrives with the
@@ -15,7 +18,7 @@ circuit, at the chip's corner and temperature:
   the inhibitory drivers sit on separate supplies, so each has its own curve;
 * **threshold**: the rheobase times the leak resistance (exact for an LIF);
 * **leak**: ``beta = exp(-STEP_S / (R C))`` with the membrane's R and C;
-* **refractory period**: chapter 7's LIF fit of the SKY130 neuron (rates
+* **refractory period**: chapter ``analog_neuron``'s LIF fit of the SKY130 neuron (rates
   under constant currents); the reset holds the membrane for that long after
   a spike, so the input of every whole step inside it is lost;
 * **NT bias**: a bias of ``b`` rheobases adds ``b * STEP_S / (R C)``
@@ -57,7 +60,7 @@ from ntlib.circuits.simulate import run_netlist
 from ntlib.parallel import map_processes
 
 STEP_S = 20e-6
-#: Period of the single neuron's input events in chapters 7-9 (100 kHz).
+#: Period of the single neuron's input events in chapters ``analog_neuron``-``energy`` (100 kHz).
 SINGLE_NEURON_PERIOD_S = 10e-6
 #: Synapse supplies at which the gain is measured (the documented range).
 SUPPLY_GRID_V: tuple[float, ...] = (0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 1.65, 1.8)
@@ -87,7 +90,7 @@ class CircuitModel(BiasReach):
         rheobase_a: the rheobase current.
         tau_s: membrane time constant ``R C``.
         bias_range_rheobase, bias_gap_rheobase: what the NT bias sources can
-            hold, as in chapter 9.
+            hold, as in chapter ``energy``.
         sigma: relative mismatch of one unit source, by kind (``excite``,
             ``inhibit``, ``bias``, ``bias_sink``).
     """
@@ -193,7 +196,7 @@ def _measure_sigma() -> dict[str, float]:
 def circuit_model(
     corner: str = "tt", temp_c: float = 27.0, processes: int = 1
 ) -> CircuitModel:
-    """Measure (or read from the disk cache) the behavioural model (chapter 10).
+    """Measure (or read from the disk cache) the behavioural model (chapter ``chip``).
 
     About 30 short SPICE runs per corner and temperature, a few seconds each
     (the 24 gain runs in ``processes`` worker processes); cached under
@@ -243,12 +246,13 @@ def behavioural_rate_hz(
     steps: int = 50,
     step_s: float = SINGLE_NEURON_PERIOD_S,
 ) -> float:
-    """Firing rate of the behavioural neuron under one event per step (chapter 10).
+    """Firing rate of the behavioural neuron under one event per step.
 
-    The behavioural twin of chapter 8's single-neuron transient: a synapse of
-    weight ``code`` receiving a spike every ``step_s`` (100 kHz by default).
-    Counted like :func:`ntlib.circuits.measure.firing_rate_hz`: inverse mean
-    interval.
+    See chapter ``chip``.
+
+    The behavioural twin of chapter ``supply_voltage``'s single-neuron transient: a
+    synapse of weight ``code`` receiving a spike every ``step_s`` (100 kHz by default).
+    Counted like :func:`ntlib.circuits.measure.firing_rate_hz`: inverse mean interval.
     """
     excite, inhibit = circuit.gains_at(supply_v)
     jump = code * (excite if code > 0 else inhibit)

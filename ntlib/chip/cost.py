@@ -2,7 +2,7 @@
 
 The counts are the chip's: synaptic events by signed code and layer, output
 spikes, and the time an inference takes (``T`` steps).  The energies are
-chapter 9's SPICE figures of one neuron at the nominal 1.2 V synapse supply,
+chapter ``energy``'s SPICE figures of one neuron at the nominal 1.2 V synapse supply,
 with each layer's event energies scaled by ``(V_layer / 1.2 V)^2`` to its own
 supply (charge and gate drive both grow about as ``C V^2``; an assumption the
 chapter checks against the SPICE run of the output layer).

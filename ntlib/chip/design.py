@@ -1,4 +1,4 @@
-"""Mapping a (tuned) network onto a chip of analog neurons (chapter 10).
+"""Mapping a (tuned) network onto a chip of analog neurons (chapter ``chip``).
 
 :func:`design_chip` maps a network onto the circuit once:
 
@@ -6,7 +6,7 @@
   (:mod:`ntlib.quantise`), one unit source per code step;
 * layer ``l`` must move a membrane by ``w_l = s_l lambda_(l-1) / lambda_l``
   thresholds per code step (``s_l`` the quantisation step, ``lambda`` the
-  conversion scales of chapter 5, ``lambda_0 = 1`` for pixels): the layer's
+  conversion scales of chapter ``ann_to_snn``, ``lambda_0 = 1`` for pixels): the layer's
   excitatory and inhibitory supplies are set so that the measured circuit
   gains (:class:`~ntlib.chip.circuit_model.CircuitModel`) equal ``w_l``;
 * every neuron's bias (the layer's own plus the NT bias, divided by
@@ -124,7 +124,7 @@ def snap_to_dac(volts: np.ndarray) -> np.ndarray:
 
 
 def network_scales(model: nn.Sequential, data: torch.Tensor) -> list[float]:
-    """Conversion scales: chapter 5's p99.9 per ReLU, then the output layer's.
+    """Conversion scales: chapter ``ann_to_snn``'s p99.9 per ReLU, then the output layer's.
 
     The output scale is the 99.9th percentile of the positive logits.
     """

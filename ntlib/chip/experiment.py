@@ -1,4 +1,6 @@
-"""One experiment on the simulated chip, end to end (chapter 10, ``python -m ntlib chip``).
+"""One experiment on the simulated chip, end to end.
+
+See chapter ``chip``, ``python -m ntlib chip``.
 
 Pretrain (cached) the source network, tune it with NT for the target task,
 quantise it to 3-bit codes, design the chip from the *source* network's
@@ -39,7 +41,7 @@ from ntlib.transfer import tune
 #: Tasks a chip runs: the source task itself, or a target task tuned with NT.
 CHIP_TASKS: tuple[str, ...] = ("source", *TASKS)
 LEVELS: tuple[str, ...] = ("behavioural", "spice")
-#: Time steps of an inference (chapter 9's T) and calibration images.
+#: Time steps of an inference (chapter ``energy``'s T) and calibration images.
 TIMESTEPS = 32
 CALIBRATION_IMAGES = 128
 #: Seed of the Poisson input of every evaluation.

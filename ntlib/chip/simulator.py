@@ -1,4 +1,4 @@
-"""Running a designed chip of analog neurons, step by step (chapter 10).
+"""Running a designed chip of analog neurons, step by step (chapter ``chip``).
 
 :class:`Chip` is one fabricated instance of a :class:`~ntlib.chip.design.ChipDesign`:
 the design at a corner and temperature, with a mismatch draw, simulated step
@@ -26,7 +26,7 @@ from ntlib.quantise import MAX_CODE
 
 @dataclass
 class ChipRun:
-    """What one run of a chip on a batch gives (chapter 10)."""
+    """What one run of a chip on a batch gives (chapter ``chip``)."""
 
     predictions: torch.Tensor
     counts: list[torch.Tensor]

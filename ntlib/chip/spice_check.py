@@ -1,4 +1,6 @@
-"""The behavioural chip checked against SPICE on the same spike trains (chapter 10).
+"""The behavioural chip checked against SPICE on the same spike trains.
+
+See chapter ``chip``.
 
 The output layer (every neuron with all its synapses) is simulated twice on
 the spikes the nominal chip's hidden layer sends it for each digit: by the

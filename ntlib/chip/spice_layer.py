@@ -1,16 +1,19 @@
-"""One layer of analog neurons as one SKY130 netlist, driven by spike trains (chapter 10).
+"""One layer of analog neurons as one SKY130 netlist, driven by spike trains.
+
+See chapter ``chip``.
 
 A layer of ``N`` neurons with ``M`` input lines is a crossbar: each input
 line has one excitatory and one inhibitory gate driver (inverters on the
-synapse domain, as in the single neuron of chapter 7), and every synapse
+synapse domain, as in the single neuron of chapter ``analog_neuron``), and every synapse
 with a non-zero code is one transistor of ``|code|`` unit sources
 (``m=|code|``: identical units in parallel; ``mult=|code|`` gives it the PDK's
-mismatch of ``|code|`` units, the models use ``mult`` for nothing else) hung from its line's driver onto its neuron's
-membrane.  Every neuron is chapter 7's circuit (membrane, leak, comparator,
-reset) with its own NT bias domains.  The excitatory units and drivers
-share one supply; the inhibitory drivers have their own, so that each bank's
-gain can be set to the layer's (chapter 10's design).  The input spikes arrive one time step
-apart (``STEP_S``, 20 µs) half a step in, like the single neuron's.
+mismatch of ``|code|`` units, the models use ``mult`` for nothing else) hung from its
+line's driver onto its neuron's membrane.  Every neuron is chapter ``analog_neuron``'s
+circuit (membrane, leak, comparator, reset) with its own NT bias domains.  The
+excitatory units and drivers share one supply; the inhibitory drivers have their own, so
+that each bank's gain can be set to the layer's (chapter ``chip``'s design).  The input
+spikes arrive one time step apart (``STEP_S``, 20 µs) half a step in, like the single
+neuron's.
 
 Synapses at code 0 are left out of the netlist (their units are off; their
 leakage is below a picoampere).

@@ -1,4 +1,4 @@
-"""The analog neuromodulated neuron in SPICE (chapters 7-9).
+"""The analog neuromodulated neuron in SPICE (chapters ``analog_neuron``-``energy``).
 
 ``process`` holds one record per transistor process (models, netlist writer,
 documented ranges, supplies), ``sky130`` finds and loads the SkyWater 130 nm

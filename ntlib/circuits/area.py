@@ -1,4 +1,6 @@
-"""What the neuron's passive parts and synapse cost in silicon area on SKY130 (chapter 7).
+"""What the neuron's passive parts and synapse cost in silicon area on SKY130.
+
+See chapter ``analog_neuron``.
 
 The densities are read from the installed PDK: the MIM capacitor's capacitance
 per area (``camimc``, typical corner) and the extra-high-resistance poly

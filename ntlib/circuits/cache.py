@@ -1,4 +1,4 @@
-"""A disk cache for slow SPICE results (chapters 7-9).
+"""A disk cache for slow SPICE results (chapters ``analog_neuron``-``energy``).
 
 A BSIM4 transient of the neuron costs about two seconds, so the chapters'
 sweeps, Monte Carlo runs and explorer grid are kept on disk in the

@@ -1,4 +1,6 @@
-"""Characterising the neuron: rheobase, bias sources, bidirectional bias (chapter 8).
+"""Characterising the neuron: rheobase, bias sources, bidirectional bias.
+
+See chapter ``supply_voltage``.
 
 The rheobase (the smallest constant input current that makes the neuron fire)
 comes from one DC sweep of a test current with the reset path opened: the
@@ -37,7 +39,10 @@ def _bias_ranges(process: Process) -> tuple[tuple[str, str, tuple[float, float]]
 
 
 def rheobase_netlist(params: NeuronParams) -> str:
-    """The neuron with its reset opened and a swept DC test current (chapter 8)."""
+    """The neuron with its reset opened and a swept DC test current.
+
+    See chapter ``supply_voltage``.
+    """
     netlist = build_netlist(
         NeuronParams(
             process=params.process,
@@ -77,7 +82,7 @@ def _rheobase_from_sweep(netlist: str, params: NeuronParams) -> float:
 
 
 def rheobase_a(params: NeuronParams | None = None) -> float:
-    """The neuron's rheobase current, amperes (cached; chapter 8).
+    """The neuron's rheobase current, amperes (cached; chapter ``supply_voltage``).
 
     Only ``process``, ``corner``, ``temp_c``, ``supply_v`` (the off synapse
     units leak a little) and ``mismatch_seed`` of ``params`` matter.
@@ -95,7 +100,9 @@ def rheobase_a(params: NeuronParams | None = None) -> float:
 
 @dataclass(frozen=True)
 class BiasReach:
-    """What the NT bias sources can hold, measured against the rheobase (chapters 9-10).
+    """What the NT bias sources can hold, measured against the rheobase.
+
+    See chapters ``energy``-``chip``.
 
     Attributes:
         rheobase_a: smallest constant current that makes the neuron fire.
@@ -193,7 +200,9 @@ def bias_range_rheobase(
 def bias_to_supplies(
     bias: float | np.ndarray, rheobase: float, curves: BiasCurves
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Supplies ``(sourcing domain, sinking domain)`` that realise NT biases (chapter 8).
+    """Supplies ``(sourcing domain, sinking domain)`` that realise NT biases.
+
+    See chapter ``supply_voltage``.
 
     A bias ``b`` (in rheobase units) is the current ``b * rheobase`` added to
     the membrane: a positive one from the sourcing domain (the sinking domain
@@ -232,7 +241,10 @@ def bias_to_supplies(
 def realisable_fraction(
     bias: np.ndarray, rheobase: float, curves: BiasCurves
 ) -> dict[str, float]:
-    """Fractions of ``bias`` that are realisable, too large, or too small (chapter 8)."""
+    """Fractions of ``bias`` that are realisable, too large, or too small.
+
+    See chapter ``supply_voltage``.
+    """
     values = np.asarray(bias, dtype=float).ravel()
     (most_neg, most_pos), (least_neg, least_pos) = bias_range_rheobase(curves, rheobase)
     too_large = (values > most_pos) | (values < most_neg)
@@ -249,7 +261,7 @@ def realisable_biases(
     bias_range: tuple[float, float],
     bias_gap: tuple[float, float],
 ) -> np.ndarray:
-    """The nearest bias each NT bias source can hold (chapters 9 and 10).
+    """The nearest bias each NT bias source can hold (chapters ``energy`` and ``chip``).
 
     A bias beyond ``bias_range`` (most negative, most positive) is clipped
     to it; a non-zero bias inside ``bias_gap`` (the smallest non-zero

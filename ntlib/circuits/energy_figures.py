@@ -1,4 +1,6 @@
-"""Energy figures of the neuron, measured in SPICE, for the energy comparison (chapter 9).
+"""Energy figures of the neuron, measured in SPICE, for the energy comparison.
+
+See chapter ``energy``.
 
 :func:`energy_figures` simulates the neuron once per signed weight code (and
 a few runs more) and returns an :class:`EnergyFigures`: energy per synaptic
@@ -52,7 +54,7 @@ EVENT_DURATION_S = 1e-3
 
 @dataclass(frozen=True)
 class EnergyFigures(BiasReach):
-    """Energy and power of the analog neuron, measured in SPICE (chapter 9).
+    """Energy and power of the analog neuron, measured in SPICE (chapter ``energy``).
 
     Attributes:
         process, corner, temp_c: the models and conditions simulated.
@@ -149,7 +151,9 @@ def energy_figures(
     supply_v: float | None = None,
     processes: int = 1,
 ) -> EnergyFigures:
-    """Measure the neuron's energy figures in SPICE (cached on disk; chapter 9).
+    """Measure the neuron's energy figures in SPICE.
+
+    Cached on disk; chapter ``energy``.
 
     Args:
         process: ``"sky130"`` or ``"level1"`` (the teaching cards, for comparison).

@@ -1,4 +1,6 @@
-"""The circuit beside the ideal leaky integrate-and-fire model (chapters 7-8).
+"""The circuit beside the ideal leaky integrate-and-fire model.
+
+See chapters ``analog_neuron``-``supply_voltage``.
 
 The LIF model: ``C dV/dt = -V/R + I``; a spike when ``V`` reaches the
 threshold ``V_th``, then ``V`` is held at 0 for a refractory time ``t_ref``.
@@ -31,9 +33,11 @@ def lif_rate_hz(
     threshold_v: float,
     refractory_s: float = 0.0,
 ) -> np.ndarray:
-    """Firing rate of the ideal LIF neuron under a constant current (chapter 7).
+    """Firing rate of the ideal LIF neuron under a constant current.
 
-    Chapter 4's :func:`ntlib.lif.analytic_firing_rate_hz` in the circuit's
+    See chapter ``analog_neuron``.
+
+    Chapter ``lif_neurons``'s :func:`ntlib.lif.analytic_firing_rate_hz` in the circuit's
     terms: capacitance and leak resistance instead of the time constant.
 
     Example:
@@ -64,7 +68,7 @@ def lif_beta(capacitance_f: float, leak_ohm: float, dt_s: float) -> float:
 
 @dataclass(frozen=True)
 class LifFit:
-    """Fitted LIF parameters of the circuit (chapter 7)."""
+    """Fitted LIF parameters of the circuit (chapter ``analog_neuron``)."""
 
     capacitance_f: float
     leak_ohm: float
@@ -93,7 +97,7 @@ class LifFit:
 def fit_membrane(
     time_s: np.ndarray, membrane_v: np.ndarray, current_a: float
 ) -> tuple[float, float]:
-    """Fit ``C`` and ``R`` to a subthreshold step response (chapter 7).
+    """Fit ``C`` and ``R`` to a subthreshold step response (chapter ``analog_neuron``).
 
     With a constant current ``I`` from rest, ``V(t) = I R (1 - exp(-t / RC))``.
 
@@ -120,7 +124,9 @@ def fit_lif(
     capacitance_f: float,
     leak_ohm: float,
 ) -> LifFit:
-    """Fit threshold and refractory time to simulated rates, C and R given (chapter 7).
+    """Fit threshold and refractory time to simulated rates, C and R given.
+
+    See chapter ``analog_neuron``.
 
     Only points with a positive rate enter the fit.
     """
@@ -155,7 +161,9 @@ def fit_circuit(
     step_current_a: float = 5e-9,
     process: str = DEFAULT_PROCESS,
 ) -> LifFit:
-    """Simulate the neuron and fit the LIF model to it (chapter 7's recipe).
+    """Simulate the neuron and fit the LIF model to it.
+
+    See chapter ``analog_neuron``'s recipe.
 
     ``C`` and ``R`` from the membrane's response to a subthreshold current step
     (3 ms), then ``V_th`` and ``t_ref`` from the firing rate at each of

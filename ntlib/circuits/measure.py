@@ -1,4 +1,6 @@
-"""Measurements from a simulated transient: spikes, rate, power, energy (chapters 7-9).
+"""Measurements from a simulated transient: spikes, rate, power, energy.
+
+See chapters ``analog_neuron``-``energy``.
 
 Every figure is computed from ngspice's waveforms on its own (non-uniform)
 time points, integrating with the trapezoid rule.
@@ -19,7 +21,9 @@ from ntlib.parallel import map_processes
 
 
 def spike_times_s(run: Transient, threshold_v: float | None = None) -> np.ndarray:
-    """Times at which the spike output rises through ``threshold_v`` (chapter 7).
+    """Times at which the spike output rises through ``threshold_v``.
+
+    See chapter ``analog_neuron``.
 
     The default threshold is half the neuron's supply.  Each crossing is placed
     by linear interpolation between time points.
@@ -33,7 +37,7 @@ def spike_times_s(run: Transient, threshold_v: float | None = None) -> np.ndarra
 
 
 def firing_rate_hz(run: Transient) -> float:
-    """Firing rate: inverse mean inter-spike interval (chapter 7).
+    """Firing rate: inverse mean inter-spike interval (chapter ``analog_neuron``).
 
     With fewer than two spikes there is no interval; the rate is then the spike
     count over the simulated time (0 or one spike), a lower bound.
@@ -61,7 +65,9 @@ def domain_power_w(run: Transient) -> dict[str, float]:
 
 
 def summarize(run: Transient) -> dict[str, Any]:
-    """The figures of one transient, as plain numbers (chapter 8, command line).
+    """The figures of one transient, as plain numbers.
+
+    Chapter ``supply_voltage``, command line.
 
     Keys: ``process``, ``corner``, ``temp_c``, ``mismatch_seed``, ``supply_v``,
     ``weight_code``, ``bias_sink_supply_v``, ``input_rate_hz``, ``bias_supply_v``,
@@ -155,7 +161,9 @@ def sweep_supply(
     bias_sink_supply_v: float = 0.0,
     use_cache: bool = False,
 ) -> list[dict[str, Any]]:
-    """One simulation per synapse supply voltage; a summary of each (chapter 8).
+    """One simulation per synapse supply voltage; a summary of each.
+
+    See chapter ``supply_voltage``.
 
     All parameters are checked before any simulation starts.  ``processes > 1``
     runs the simulations in worker processes (ngspice is one instance per

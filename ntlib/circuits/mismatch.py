@@ -1,4 +1,6 @@
-"""Monte Carlo of device mismatch: many instances of the neuron (chapter 8).
+"""Monte Carlo of device mismatch: many instances of the neuron.
+
+See chapter ``supply_voltage``.
 
 Each instance is the same netlist with the PDK's per-device mismatch turned on
 (``mc_mm_switch=1``) and ngspice's random generator seeded, so an instance is
@@ -80,7 +82,9 @@ def mismatch_sweep(
     executor: Executor | None = None,
     jobs: int = 1,
 ) -> list[dict[str, Any]]:
-    """One row per mismatch instance of the neuron with its synapse (chapter 8).
+    """One row per mismatch instance of the neuron with its synapse.
+
+    See chapter ``supply_voltage``.
 
     Args:
         instances: how many instances (1 to :data:`MAX_INSTANCES`).
@@ -126,7 +130,9 @@ def mismatch_sweep(
 
 
 def pelgrom_sigma(area_um2: float | np.ndarray, a_vt_mv_um: float) -> np.ndarray:
-    """Pelgrom's law: threshold mismatch sigma in volts for a gate area (chapter 8).
+    """Pelgrom's law: threshold mismatch sigma in volts for a gate area.
+
+    See chapter ``supply_voltage``.
 
     ``sigma(dVt) = A_VT / sqrt(W L)``.
 
@@ -145,7 +151,9 @@ def unit_current_spread(
     membrane_v: float = 0.3,
     process: str = DEFAULT_PROCESS,
 ) -> np.ndarray:
-    """Currents of ``devices`` mismatched unit sources at one supply (chapter 8).
+    """Currents of ``devices`` mismatched unit sources at one supply.
+
+    See chapter ``supply_voltage``.
 
     One DC operating point of ``devices`` copies of a synapse unit, each with
     its own mismatch draw: the spread Pelgrom's law predicts.

@@ -1,4 +1,4 @@
-"""The neuron's transistors on the level-1 teaching cards (chapter 7).
+"""The neuron's transistors on the level-1 teaching cards (chapter ``analog_neuron``).
 
 The cards are SPICE level-1 (Shichman-Hodges, square-law) MOSFET models.
 Level 1 has no subthreshold conduction and no velocity saturation, so it is a
@@ -127,7 +127,9 @@ def comparator_lines() -> list[str]:
 
 
 def bias_lines(source: bool, sink: bool) -> list[str]:
-    """NT bias: a PMOS source and an NMOS sink, each on its own domain (chapter 8).
+    """NT bias: a PMOS source and an NMOS sink, each on its own domain.
+
+    See chapter ``supply_voltage``.
 
     A domain that is off (0 V) has its transistor disconnected.
     """

@@ -1,4 +1,6 @@
-"""The neuron's netlist on SkyWater SKY130 1.8 V transistors (chapters 7-9).
+"""The neuron's netlist on SkyWater SKY130 1.8 V transistors.
+
+See chapters ``analog_neuron``-``energy``.
 
 The same circuit as the level-1 version (membrane capacitor and leak resistor,
 a two-inverter comparator with a feedback capacitor, a reset with refractory

@@ -1,4 +1,6 @@
-"""The analog neuromodulated LIF neuron as a netlist (chapters 7-8).
+"""The analog neuromodulated LIF neuron as a netlist.
+
+See chapters ``analog_neuron``-``supply_voltage``.
 
 The circuit, part by part (transistors from the chosen ``process``: see
 :mod:`ntlib.circuits.netlist_sky130` and :mod:`ntlib.circuits.netlist_level1`):
@@ -24,7 +26,7 @@ The circuit, part by part (transistors from the chosen ``process``: see
 All of it is one ``.subckt`` (:func:`neuron_subckt`) whose ports are the
 membrane, spike, refractory and comparator nodes, the domains' supply rails
 and the synapses' input lines: the single neuron's netlist
-(:func:`build_netlist`) places it once, a layer of chapter 10
+(:func:`build_netlist`) places it once, a layer of chapter ``chip``
 (:mod:`ntlib.chip.spice_layer`) once per neuron.  The supply sources stay at
 the top level, so the measurements read the same node and source names.
 """
@@ -42,7 +44,7 @@ from ntlib.circuits.process import (
     get_process,
 )
 
-#: Component values shared by both processes (SI units).  Chapter 7 fits the
+#: Component values shared by both processes (SI units).  Chapter ``analog_neuron`` fits the
 #: LIF model's capacitance, leak and threshold from simulation.
 MEMBRANE_CAPACITANCE_F = 10e-12
 FEEDBACK_CAPACITANCE_F = 2e-12
@@ -97,7 +99,7 @@ def _check_range(
 
 @dataclass(frozen=True)
 class NeuronParams:
-    """Everything one transient of the neuron depends on (chapter 7).
+    """Everything one transient of the neuron depends on (chapter ``analog_neuron``).
 
     Args:
         supply_v: synapse power-domain supply (the neuromodulatory gain);
@@ -240,7 +242,7 @@ class Synapse:
         excite_units, inhibit_units: unit sources hung from the line onto the
             membrane on each side (0: none).
         drivers: the line's gate drivers are inside the neuron (the single
-            neuron of chapter 7) rather than shared outside (a layer).
+            neuron of chapter ``analog_neuron``) rather than shared outside (a layer).
         split_units: every unit its own transistor (mismatch per unit, as in
             a layout) rather than one transistor of many units.
         label: the devices' name (default: ``line``).
@@ -259,7 +261,7 @@ class Synapse:
 
 
 #: The single neuron's synapse: three bits of 1, 2 and 4 units on each side,
-#: each bit with its own input lines and drivers (chapter 7).
+#: each bit with its own input lines and drivers (chapter ``analog_neuron``).
 BIT_SYNAPSES: tuple[Synapse, ...] = tuple(
     Synapse(str(bit), 2**bit, 2**bit, drivers=True, split_units=True)
     for bit in range(3)
@@ -317,7 +319,9 @@ def _pulse_writer(period_s: float):
 
 
 def build_netlist(params: NeuronParams) -> str:
-    """The complete netlist of one transient, as ngspice reads it (chapter 7).
+    """The complete netlist of one transient, as ngspice reads it.
+
+    See chapter ``analog_neuron``.
 
     Example:
         >>> "Mp2 mem gp2 vsyn vsyn" in build_netlist(NeuronParams(process="level1"))

@@ -1,4 +1,6 @@
-"""The transistor processes the neuron is simulated on: one record each (chapter 7).
+"""The transistor processes the neuron is simulated on: one record each.
+
+See chapter ``analog_neuron``.
 
 A :class:`Process` holds everything that differs between model sets: the
 lines that load its models at a corner, the writer of the neuron's transistor
@@ -16,7 +18,8 @@ The book registers two:
   which every power, energy and rate figure that judges the hardware claim
   comes;
 * ``"level1"``, the square-law teaching cards of
-  :mod:`ntlib.circuits.netlist_level1`, which chapter 7 uses for intuition.
+  :mod:`ntlib.circuits.netlist_level1`, which chapter ``analog_neuron`` uses for
+  intuition.
 """
 
 from __future__ import annotations
@@ -111,7 +114,9 @@ def card_model_lines(
 def card_process(
     name: str, cards: dict[str, dict[str, Any]], writer: ModuleType = netlist_level1
 ) -> Process:
-    """A process of level-1 cards on the level-1 netlist (ranges of chapter 7).
+    """A process of level-1 cards on the level-1 netlist.
+
+    Ranges of chapter ``analog_neuron``.
 
     Level 1: below 0.7 V the synapse's unit current (the square law above a
     0.4 V threshold) is too small to bring the membrane to threshold against
@@ -172,7 +177,7 @@ def register_process(process: Process) -> Process:
     return process
 
 
-# Values derived from the registry, under the names chapters 7-8 import.
+# Values derived from the registry, under the names chapters ``analog_neuron``-``supply_voltage`` import.
 SYNAPSE_SUPPLY_RANGES_V: dict[str, tuple[float, float]] = {
     name: p.synapse_supply_range_v for name, p in PROCESSES.items()
 }

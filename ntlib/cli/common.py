@@ -25,7 +25,7 @@ from ntlib.checks import MAX_SEED
 from ntlib.cli.options import SEED_RANGE
 
 #: The most time steps a spiking command simulates: memory and time grow with
-#: T, and accuracy has long stopped changing by then (chapter 5 stops at 128).
+#: T, and accuracy has long stopped changing by then (chapter ``ann_to_snn`` stops at 128).
 MAX_TIMESTEPS = 4096
 
 

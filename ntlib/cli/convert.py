@@ -1,4 +1,7 @@
-"""``python -m ntlib convert``: a pretrained CNN as a spiking network (chapter 5)."""
+"""``python -m ntlib convert``: a pretrained CNN as a spiking network.
+
+See chapter ``ann_to_snn``.
+"""
 
 from __future__ import annotations
 
@@ -122,7 +125,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def add_activation_options(parser: argparse.ArgumentParser) -> None:
-    """--activation relu|qcfs and --levels L of the source CNN (chapter 5)."""
+    """--activation relu|qcfs and --levels L of the source CNN.
+
+    See chapter ``ann_to_snn``.
+    """
     add_choice(parser, "--activation", "activation", ACTIVATIONS, "relu",
                "activation of the source CNN; qcfs is trained for conversion at "
                "low latency (needs --levels)")  # fmt: skip

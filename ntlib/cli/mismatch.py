@@ -1,4 +1,6 @@
-"""``python -m ntlib mismatch``: a Monte Carlo of device mismatch (chapter 8).
+"""``python -m ntlib mismatch``: a Monte Carlo of device mismatch.
+
+See chapter ``supply_voltage``.
 
 One row per mismatch instance of the neuron with its synapse, each with its
 own per-device draw of the SKY130 mismatch models, reproducible for a seed.

@@ -1,4 +1,7 @@
-"""``python -m ntlib params``: total against neuromodulatory parameters (chapter 3)."""
+"""``python -m ntlib params``: total against neuromodulatory parameters.
+
+See chapter ``orders_of_magnitude``.
+"""
 
 from __future__ import annotations
 

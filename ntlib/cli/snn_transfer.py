@@ -1,4 +1,7 @@
-"""``python -m ntlib snn-transfer``: NT and TFT of a spiking network (chapter 6)."""
+"""``python -m ntlib snn-transfer``: NT and TFT of a spiking network.
+
+See chapter ``nt_in_snn``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""``python -m ntlib transfer``: one transfer experiment, as text or JSON (chapter 2)."""
+"""``python -m ntlib transfer``: one transfer experiment, as text or JSON.
+
+See chapter ``neuromodulatory_tuning``.
+"""
 
 from __future__ import annotations
 
