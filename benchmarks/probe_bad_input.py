@@ -234,7 +234,7 @@ def _sigint(root: Path, cwd: Path) -> str:
     )
 
 
-# --- Runtime probes (issue 25, items 1-5, 8 and 11): signals with the worker
+# --- Runtime probes: signals with the worker
 # pool running, the cache folder, corrupt cache entries, the MNIST processed
 # bypass, long paths, HOME=''.  Each prints the exit code, the first line of
 # stderr and what was left behind.
@@ -364,7 +364,7 @@ def _processed_mnist(root: Path) -> Path:
 
 
 def runtime_probes(root: Path, scratch: Path) -> dict[str, str]:
-    """Items 1-5, 8 and 11 of issue 25; name -> result."""
+    """The runtime probes; name -> result."""
     results: dict[str, str] = {}
     int_, term, kill = signal.SIGINT, signal.SIGTERM, signal.SIGKILL
     for name, argv, plan in (
@@ -476,7 +476,7 @@ def runtime_probes(root: Path, scratch: Path) -> dict[str, str]:
     return results
 
 
-# --- Command-line probes (issue 25, items 6, 7, 9 and 10; issue 19's shared
+# --- Command-line probes (limits, messages and the shared
 # option parsing).  Bad input must give one line and rc 2 before any work; a
 # probe that would do work runs with a memory limit so it cannot take the
 # machine.  The chip probes share one persistent cache (pretraining and the
@@ -484,7 +484,7 @@ def runtime_probes(root: Path, scratch: Path) -> dict[str, str]:
 
 #: A network that learns above chance in seconds (so a diverged run shows).
 SMALL = ["--width", "4", "--pretrain-epochs", "3", "--epochs", "2"]
-#: Memory limit of a probe that may start work: 8 GiB, as in the issue.
+#: Memory limit of a probe that may start work: 8 GiB.
 PROBE_MEMORY_BYTES = 8 * 2**30
 CHIP = ["chip", "--chips", "0", "--digits", "2", "--json"]
 CLI_PROBES: dict[str, list[str]] = {
@@ -547,7 +547,7 @@ def _limited_run(root: Path, argv: list[str], env: dict[str, str], cwd: Path,
 
 
 def cli_probes(root: Path, scratch: Path) -> dict[str, str]:
-    """Items 6, 7, 9 and 10 of issue 25; name -> result."""
+    """The command-line probes; name -> result."""
     results: dict[str, str] = {}
 
     def record(name: str, result: str) -> None:

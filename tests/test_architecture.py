@@ -175,3 +175,11 @@ def test_no_module_over_400_lines():
         if (n := len(path.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert long == {}, f"a module past {MAX_MODULE_LINES} lines is two topics: {long}"
+
+
+def test_the_package_docstring_maps_every_module() -> None:
+    import ntlib
+
+    top_level = {name.split(".")[1] for name in MODULES if name.count(".") >= 1}
+    missing = sorted(n for n in top_level if f"``{n}``" not in (ntlib.__doc__ or ""))
+    assert missing == [], f"ntlib/__init__.py's module map omits {missing}"

@@ -18,7 +18,6 @@ from concurrent.futures import Executor
 import numpy as np
 import pytest
 
-import ntlib
 from ntlib.circuits import (
     NeuronParams,
     SimulationError,
@@ -46,15 +45,9 @@ from ntlib.circuits.neuron import (
 )
 from ntlib.circuits.simulate import run_netlist
 
-pytestmark = pytest.mark.skipif(
-    not ntlib.ngspice_status().available, reason="ngspice is not installed"
-)
+pytestmark = [pytest.mark.spice, pytest.mark.usefixtures("cache_dir")]
 L1 = {"process": "level1"}
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("NTLIB_CACHE_DIR", str(tmp_path))
 
 
 # --- SKY130 -------------------------------------------------------------

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ntlib.cli import main
 
 
+@pytest.mark.slow
 def test_transfer_json(tmp_path, capsys):
     code = main(
         [
@@ -48,6 +51,7 @@ def test_transfer_json(tmp_path, capsys):
         assert 0.0 <= result[key] <= 1.0
 
 
+@pytest.mark.slow
 def test_params_vgg16_near_ten_thousand(capsys):
     assert main(["params", "--arch", "vgg11", "--json"]) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

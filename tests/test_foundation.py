@@ -37,6 +37,7 @@ def test_set_seed_rejects_non_integers(bad: object) -> None:
         ntlib.set_seed(bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.spice
 def test_ngspice_is_found_on_this_machine() -> None:
     status = require_ngspice()
     assert status.library is not None and status.library.endswith("libngspice.so")
@@ -72,6 +73,7 @@ def test_cli_help_lists_subcommands(capsys) -> None:
     assert "info" in capsys.readouterr().out
 
 
+@pytest.mark.spice
 def test_cli_info_json_is_last_line(capsys) -> None:
     assert main(["info", "--json"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from ntlib.cli import main
 from ntlib.conversion import convert
-from ntlib.data import load_task, make_task
+from ntlib.data import load_task
 from ntlib.memory_lean import lean_copy
-from ntlib.models import build_cnn
 from ntlib.modulation import (
     ModulatoryBias,
     ModulatoryGain,
@@ -36,11 +34,6 @@ from ntlib.tuning import (
 SHAPE = (1, 8, 8)
 
 
-def _net(width: int = 4) -> nn.Sequential:
-    torch.manual_seed(0)
-    return build_cnn(SHAPE, 10, width=width)
-
-
 def _randomise(model: nn.Module) -> None:
     torch.manual_seed(1)
     with torch.no_grad():
@@ -51,13 +44,6 @@ def _randomise(model: nn.Module) -> None:
                 m.modulatory_bias.normal_(0, 0.3)
 
 
-def _task():
-    rng = np.random.default_rng(0)
-    x = rng.random((64, *SHAPE)).astype(np.float32)
-    y = (np.arange(64) % 10).astype(np.int64)
-    return make_task(x, y, x, y, "noise")
-
-
 def test_methods_are_registered_with_a_description_and_a_rate():
     for method in ("gain", "nt-gain"):
         assert method in METHODS
@@ -65,12 +51,12 @@ def test_methods_are_registered_with_a_description_and_a_rate():
         assert DEFAULT_LR[method] > 0
 
 
-def test_gain_shapes_follow_the_bias_shapes():
+def test_gain_shapes_follow_the_bias_shapes(small_cnn):
     for granularity, conv_shapes in (
         ("channel", [(4, 1, 1), (8, 1, 1)]),
         ("unit", [(4, 8, 8), (8, 8, 8)]),
     ):
-        tuned = prepare(_net(), "gain", granularity, SHAPE)
+        tuned = prepare(small_cnn(), "gain", granularity, SHAPE)
         shapes = [
             tuple(m.modulatory_gain.shape)
             for m in tuned.modules()
@@ -83,8 +69,8 @@ def test_gain_shapes_follow_the_bias_shapes():
                 assert isinstance(layers[i + 1], ModulatoryGain)
 
 
-def test_untrained_gain_equals_the_source_exactly():
-    net = _net()
+def test_untrained_gain_equals_the_source_exactly(small_cnn):
+    net = small_cnn()
     x = torch.rand(7, *SHAPE)
     for method in ("gain", "nt-gain"):
         for granularity in ("channel", "unit"):
@@ -109,9 +95,9 @@ def test_gain_scales_the_weighted_sum_not_the_layer_bias():
     assert not torch.allclose(gain(layer(x)), torch.tensor([2.0, -0.5]) * layer(x))
 
 
-def test_only_gains_train_and_frozen_weights_stay_bit_identical():
-    task = _task()
-    net = _net()
+def test_only_gains_train_and_frozen_weights_stay_bit_identical(random_task, small_cnn):
+    task = random_task()
+    net = small_cnn()
     for method, allowed in (
         ("gain", ("modulatory_gain",)),
         ("nt-gain", ("modulatory_gain", "modulatory_bias")),
@@ -132,8 +118,8 @@ def test_only_gains_train_and_frozen_weights_stay_bit_identical():
     assert all(p.requires_grad for p in net.parameters())  # source untouched
 
 
-def test_parameter_counts_are_one_gain_per_neuron():
-    net = _net(4)  # conv 4 ch, conv 8 ch, linear 16, linear 10
+def test_parameter_counts_are_one_gain_per_neuron(small_cnn):
+    net = small_cnn(4)  # conv 4 ch, conv 8 ch, linear 16, linear 10
     channel = nt_param_count(net, "channel")
     unit = nt_param_count(net, "unit", SHAPE)
     assert (channel, unit) == (38, 4 * 64 + 8 * 64 + 16 + 10)
@@ -147,15 +133,15 @@ def test_parameter_counts_are_one_gain_per_neuron():
 
 
 @pytest.mark.parametrize("method", ["gain", "nt-gain"])
-def test_folding_gains_keeps_the_function(method):
-    tuned = prepare(_net(), method, "channel", SHAPE)
+def test_folding_gains_keeps_the_function(small_cnn, method):
+    tuned = prepare(small_cnn(), method, "channel", SHAPE)
     _randomise(tuned)
     folded = fold_modulatory_biases(tuned)
     assert not any(isinstance(m, ModulatoryGain | ModulatoryBias) for m in folded)
     x = torch.rand(9, *SHAPE)
     assert torch.allclose(folded(x), tuned(x), rtol=1e-5, atol=1e-5)
     # biases are untouched by a gain: the layer's own bias plus the modulatory one
-    source_convs = [m for m in _net() if isinstance(m, nn.Conv2d)]
+    source_convs = [m for m in small_cnn() if isinstance(m, nn.Conv2d)]
     folded_convs = [m for m in folded if isinstance(m, nn.Conv2d)]
     extra = [m for m in tuned if isinstance(m, ModulatoryBias)]
     for i, (a, b) in enumerate(zip(source_convs, folded_convs, strict=True)):
@@ -168,12 +154,12 @@ def test_folding_gains_keeps_the_function(method):
     assert spiking(x, timesteps=4).shape == (9, 10)
 
 
-def test_unfolded_gains_and_unit_gains_are_refused_with_advice():
-    tuned = prepare(_net(), "gain", "unit", SHAPE)
+def test_unfolded_gains_and_unit_gains_are_refused_with_advice(small_cnn):
+    tuned = prepare(small_cnn(), "gain", "unit", SHAPE)
     with pytest.raises(ValueError, match="per-unit gain of shape \\(4, 8, 8\\)"):
         fold_modulatory_biases(tuned)
     with pytest.raises(ValueError, match="fold_modulatory_biases"):
-        convert(prepare(_net(), "gain", "channel", SHAPE), torch.rand(8, *SHAPE))
+        convert(prepare(small_cnn(), "gain", "channel", SHAPE), torch.rand(8, *SHAPE))
 
 
 def test_a_silent_weighted_input_gives_a_gain_nothing_to_scale():
@@ -191,31 +177,31 @@ def test_a_silent_weighted_input_gives_a_gain_nothing_to_scale():
     assert gain[0] == 0 and bias[0] == 16  # only the bias can move neuron 0
 
 
-def test_bad_input_is_a_clear_error():
+def test_bad_input_is_a_clear_error(small_cnn):
     with pytest.raises(ValueError, match="positive integers"):
         ModulatoryGain((0, 1, 1))
     with pytest.raises(ValueError, match="one value per output \\(3\\)"):
         ModulatoryGain((3,), torch.zeros(4))
     with pytest.raises(ValueError, match="per-unit modulatory gains need input_shape"):
-        insert_modulatory_gains(_net(), "unit")
+        insert_modulatory_gains(small_cnn(), "unit")
     with pytest.raises(ValueError, match="channel, unit"):
-        prepare(_net(), "gain", "layer", SHAPE)
+        prepare(small_cnn(), "gain", "layer", SHAPE)
     with pytest.raises(TypeError, match="nn.Sequential"):
         prepare(nn.ModuleList([nn.Linear(2, 2)]), "nt-gain")
     with pytest.raises(ValueError, match="no Conv2d or Linear"):
         prepare(nn.Sequential(nn.ReLU()), "gain")
     task = load_task("digits", "noise")
     with pytest.raises(ValueError, match="not available for spiking networks"):
-        tune_spiking(_net(), task, "gain")
+        tune_spiking(small_cnn(), task, "gain")
     with pytest.raises(ValueError, match="non-empty tuple of seeds"):
-        gain_comparison(_net(), task, seeds=())
+        gain_comparison(small_cnn(), task, seeds=())
     with pytest.raises(ValueError, match="unknown methods"):
-        gain_comparison(_net(), task, lrs={"bitfit": 0.1})
+        gain_comparison(small_cnn(), task, lrs={"bitfit": 0.1})
 
 
-def test_gain_comparison_rows():
-    task = _task()
-    rows = gain_comparison(_net(2), task, "channel", seeds=(0,), epochs=1)
+def test_gain_comparison_rows(random_task, small_cnn):
+    task = random_task()
+    rows = gain_comparison(small_cnn(2), task, "channel", seeds=(0,), epochs=1)
     configs = [r["config"] for r in rows]
     assert configs == ["frozen", "nt", "gain", "nt-gain", "tft"]
     params = {r["config"]: r["trainable_params"] for r in rows}
@@ -225,7 +211,7 @@ def test_gain_comparison_rows():
         "nt": neurons,
         "gain": neurons,
         "nt-gain": 2 * neurons,
-        "tft": total_params(_net(2)),
+        "tft": total_params(small_cnn(2)),
     }
     assert all(0.0 <= r["target_test_acc"] <= 1.0 for r in rows)
 
@@ -248,8 +234,8 @@ def test_spiking_command_does_not_offer_the_gain_methods(capsys):
 
 
 @pytest.mark.parametrize("method", ["gain", "nt-gain"])
-def test_memory_lean_copy_computes_the_same_and_trains_the_gains(method):
-    tuned = prepare(_net(), method, "channel", SHAPE)
+def test_memory_lean_copy_computes_the_same_and_trains_the_gains(small_cnn, method):
+    tuned = prepare(small_cnn(), method, "channel", SHAPE)
     _randomise(tuned)
     lean = lean_copy(tuned)
     x = torch.rand(6, *SHAPE)

@@ -6,13 +6,11 @@ import os
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
 from ntlib import pretrain
 from ntlib.cli import main
-from ntlib.data import make_task
 from ntlib.pretrain import (
     CacheDirError,
     cache_path,
@@ -21,12 +19,9 @@ from ntlib.pretrain import (
 )
 from ntlib.train import FitResult
 
-
-def _tiny_task():
-    rng = np.random.default_rng(0)
-    x = rng.random((40, 1, 4, 4)).astype(np.float32)
-    y = np.arange(40) % 4
-    return make_task(x, y, x[:8], y[:8], "invert", dataset="tiny")
+#: A tiny invert task: 40 random 4 x 4 images of 4 classes, 8 of them for testing.
+TINY_TASK = {"task": "invert", "n": 40, "shape": (1, 4, 4), "classes": 4,
+             "test": 8, "dataset": "tiny"}
 
 
 def _instant_fit(barrier: threading.Barrier | None = None):
@@ -42,8 +37,10 @@ def _instant_fit(barrier: threading.Barrier | None = None):
     return fit
 
 
-def test_two_writers_of_one_entry_both_succeed(tmp_path, monkeypatch) -> None:
-    task = _tiny_task()
+def test_two_writers_of_one_entry_both_succeed(
+    random_task, tmp_path, monkeypatch
+) -> None:
+    task = random_task(**TINY_TASK)
     monkeypatch.setattr(pretrain, "fit", _instant_fit(threading.Barrier(2)))
     # Both writers finish writing before either moves its file into place.
     saved = threading.Barrier(2)
@@ -75,8 +72,8 @@ def test_two_writers_of_one_entry_both_succeed(tmp_path, monkeypatch) -> None:
     assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
 
 
-def test_planted_symlink_is_not_followed(tmp_path, monkeypatch) -> None:
-    task = _tiny_task()
+def test_planted_symlink_is_not_followed(random_task, tmp_path, monkeypatch) -> None:
+    task = random_task(**TINY_TASK)
     monkeypatch.setattr(pretrain, "fit", _instant_fit())
     victim = tmp_path / "victim.txt"
     victim.write_text("precious\n")
@@ -93,8 +90,8 @@ def test_planted_symlink_is_not_followed(tmp_path, monkeypatch) -> None:
     assert sorted(p.name for p in cache.iterdir()) == sorted([path.name, planted.name])
 
 
-def test_interrupted_save_leaves_no_file(tmp_path, monkeypatch) -> None:
-    task = _tiny_task()
+def test_interrupted_save_leaves_no_file(random_task, tmp_path, monkeypatch) -> None:
+    task = random_task(**TINY_TASK)
     monkeypatch.setattr(pretrain, "fit", _instant_fit())
 
     def interrupted(*_args, **_kwargs):
@@ -106,9 +103,11 @@ def test_interrupted_save_leaves_no_file(tmp_path, monkeypatch) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_epochs_zero_never_caches_an_untrained_network(tmp_path) -> None:
+def test_epochs_zero_never_caches_an_untrained_network(random_task, tmp_path) -> None:
     with pytest.raises(ValueError, match="epochs must be at least 1, got 0"):
-        pretrained_source_model(_tiny_task(), width=2, epochs=0, cache_dir=tmp_path)
+        pretrained_source_model(
+            random_task(**TINY_TASK), width=2, epochs=0, cache_dir=tmp_path
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -118,23 +117,27 @@ def _unwritable_dirs(tmp_path: Path) -> dict[str, Path]:
     return {"/sys": Path("/sys/x"), "file": a_file, "under a file": a_file / "sub"}
 
 
-def test_bad_cache_dir_fails_before_training(tmp_path, monkeypatch) -> None:
+def test_bad_cache_dir_fails_before_training(
+    random_task, tmp_path, monkeypatch
+) -> None:
     def no_training(*_args, **_kwargs):
         raise AssertionError("trained before checking the cache folder")
 
     monkeypatch.setattr(pretrain, "fit", no_training)
     for case, folder in _unwritable_dirs(tmp_path).items():
         with pytest.raises(CacheDirError, match="cache directory") as error:
-            pretrained_source_model(_tiny_task(), width=2, epochs=1, cache_dir=folder)
+            pretrained_source_model(
+                random_task(**TINY_TASK), width=2, epochs=1, cache_dir=folder
+            )
         assert str(folder) in str(error.value), case
         with pytest.raises(CacheDirError):
             check_cache_dir(folder)
 
 
-def test_directory_at_the_model_path_fails_before_training(
+def test_directory_at_the_model_path_fails_before_training(random_task, 
     tmp_path, monkeypatch
 ) -> None:
-    task = _tiny_task()
+    task = random_task(**TINY_TASK)
     monkeypatch.setattr(pretrain, "fit", _instant_fit())
     cache_path(task, 2, 1, 0, tmp_path).mkdir()
     with pytest.raises(CacheDirError, match="is not a file"):
@@ -166,7 +169,7 @@ def test_an_empty_cache_variable_means_the_default_folder(monkeypatch):
     assert circuit_cache_dir() == Path("~/.cache/ntlib/circuits").expanduser()
 
 
-# --- One cache layer (issue 25, items 3, 4, 8, 11) -------------------------
+# --- One cache layer for models and circuits -------------------------------
 
 
 def test_circuit_cache_does_not_import_pretrain():

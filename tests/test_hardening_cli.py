@@ -145,6 +145,7 @@ _DRIVER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_pretraining_exits_130_without_files(tmp_path) -> None:
     cache = tmp_path / "cache"
     process = subprocess.Popen(
@@ -206,7 +207,7 @@ def test_spikingjelly_benchmark_installs_pinned_versions(tmp_path, monkeypatch):
     )
 
 
-# --- Issue 25, items 6, 7, 9, 10 and issue 19's shared option parsing ---------
+# --- Limits, messages and the shared option parsing --------------------------
 
 
 def test_check_choice_is_the_one_unknown_name_message() -> None:

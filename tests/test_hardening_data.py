@@ -137,7 +137,7 @@ def test_library_load_names_the_bad_file(tmp_path) -> None:
 
 
 def test_torchvision_processed_files_do_not_bypass_the_checks(tmp_path):
-    """Issue 25, item 5: processed/*.pt with label 200 must not be read."""
+    """torchvision's processed/*.pt (here with a label of 200) are never read."""
     import torch
 
     from ntlib.datasets import load_torchvision_arrays

@@ -9,7 +9,6 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from ntlib.conversion import convert
-from ntlib.data import make_task
 from ntlib.models import build_cnn
 from ntlib.modulation import insert_modulatory_biases
 from ntlib.snn import check_timesteps, evaluate_snn
@@ -126,15 +125,8 @@ def test_fit_needs_a_dataset() -> None:
         fit(_net(), _data(0), epochs=1)
 
 
-def _task():
-    rng = np.random.default_rng(0)
-    x = rng.random((20, 1, 8, 8)).astype(np.float32)
-    y = np.arange(20) % 10
-    return make_task(x, y, x, y, "invert")
-
-
-def test_tune_and_tune_spiking_check_before_work() -> None:
-    task = _task()
+def test_tune_and_tune_spiking_check_before_work(random_task) -> None:
+    task = random_task("invert", n=20)
     source = build_cnn(task.input_shape, 10, 2)
     with pytest.raises(ValueError, match="lr must be a finite number"):
         tune(source, task, "nt", lr=float("inf"))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from ntlib.data import make_task
 from ntlib.models import build_cnn
 from ntlib.pretrain import cache_path, pretrained_source_model
 from ntlib.tuning import total_params
@@ -29,15 +27,8 @@ def test_cnn_parameter_count_is_exact():
     assert total_params(build_cnn((1, 8, 8), 10, width=16)) == 136586
 
 
-def _tiny_task():
-    rng = np.random.default_rng(0)
-    x = rng.random((40, 1, 8, 8)).astype(np.float32)
-    y = (np.arange(40) % 10).astype(np.int64)
-    return make_task(x, y, x[:20], y[:20], "noise", dataset="tiny")
-
-
-def test_pretraining_is_cached_and_corrupt_cache_rebuilt(tmp_path):
-    task = _tiny_task()
+def test_pretraining_is_cached_and_corrupt_cache_rebuilt(random_task, tmp_path):
+    task = random_task(n=40, test=20, dataset="tiny")
     first = pretrained_source_model(task, width=2, epochs=2, cache_dir=tmp_path)
     path = cache_path(task, 2, 2, 0, tmp_path)
     assert path.exists()

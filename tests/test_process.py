@@ -12,7 +12,6 @@ import dataclasses
 
 import pytest
 
-import ntlib
 from ntlib.circuits import (
     NeuronParams,
     build_netlist,
@@ -29,9 +28,7 @@ from ntlib.circuits.process import (
     register_process,
 )
 
-needs_ngspice = pytest.mark.skipif(
-    not ntlib.ngspice_status().available, reason="ngspice is not installed"
-)
+pytestmark = pytest.mark.usefixtures("cache_dir")
 
 
 @pytest.fixture
@@ -46,10 +43,6 @@ def fake():
     yield process
     del PROCESSES["fake"]
 
-
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("NTLIB_CACHE_DIR", str(tmp_path))
 
 
 def test_unknown_process_names_the_valid_ones() -> None:
@@ -81,7 +74,7 @@ def test_a_registered_process_is_checked_against_its_own_ranges(fake) -> None:
     assert "vto=0.53" in build_netlist(NeuronParams(process="fake"))
 
 
-@needs_ngspice
+@pytest.mark.spice
 def test_a_fake_process_runs_the_whole_single_neuron_path(fake) -> None:
     params = dict(supply_v=1.0, weight_code=7, duration_s=0.5e-3)
     fake_run = simulate_neuron(NeuronParams(process="fake", **params))

@@ -98,6 +98,7 @@ def test_converted_qcfs_layer_is_exact_at_t_equal_l() -> None:
     torch.testing.assert_close(snn_out, ann, atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_convert_command_reports_the_relu_twin(tmp_path) -> None:
     result = subprocess.run(
         [
@@ -117,6 +118,7 @@ def test_convert_command_reports_the_relu_twin(tmp_path) -> None:
     assert any(n.endswith("-s0.pt") for n in names), names  # and its ReLU twin
 
 
+@pytest.mark.slow
 def test_convert_command_rejects_levels_without_qcfs() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "ntlib", "convert", "--levels", "4", "--json"],

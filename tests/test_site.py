@@ -49,6 +49,7 @@ def test_marker_lines_become_tags() -> None:
     assert nbval_tags.convert_source("x = 1  # NBVAL_CHECK_OUTPUT\n")[1] == []
 
 
+@pytest.mark.slow
 def test_no_chapter_shows_an_nbval_marker() -> None:
     notebooks = sorted(str(p) for p in (ROOT / "book").glob("*.ipynb"))
     result = subprocess.run(

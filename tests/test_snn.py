@@ -6,6 +6,7 @@ import json
 
 import pytest
 import torch
+from conftest import SMALL_NETWORK_ARGS
 from torch import nn
 from torch.utils.data import TensorDataset
 
@@ -186,6 +187,7 @@ def test_surrogate_nt_moves_only_the_modulatory_biases():
             assert torch.equal(parameter, frozen[name])
 
 
+@pytest.mark.slow
 def test_lif_rate_matches_the_analytic_curve_and_rises_with_current():
     current_a = torch.linspace(0.0, 2e-9, 9)
     simulated = firing_rate_hz(current_a, duration_s=1.0, dt_s=2e-5)
@@ -201,10 +203,7 @@ def test_convert_command_prints_json(tmp_path, capsys):
             "convert",
             "--timesteps",
             "4,8",
-            "--width",
-            "2",
-            "--pretrain-epochs",
-            "1",
+            *SMALL_NETWORK_ARGS,
             "--cache-dir",
             str(tmp_path),
             "--json",

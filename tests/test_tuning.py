@@ -10,7 +10,6 @@ from torch import nn
 from ntlib import snn_train, train, tuning
 from ntlib.chip.design import design_chip, network_scales
 from ntlib.data import make_task
-from ntlib.models import build_cnn
 from ntlib.modulation import ModulatoryBias, ModulatoryGain, fold_modulatory_biases
 from ntlib.train import evaluate, fit, mean_std
 from ntlib.tuning import (
@@ -25,13 +24,8 @@ from ntlib.tuning import (
 SHAPE = (1, 8, 8)
 
 
-def _net(width: int = 4) -> nn.Sequential:
-    torch.manual_seed(0)
-    return build_cnn(SHAPE, 10, width=width)
-
-
-def test_trainable_counts_equal_neuron_counts():
-    net = _net(4)  # conv 4 ch, conv 8 ch, linear 16, linear 10
+def test_trainable_counts_equal_neuron_counts(small_cnn):
+    net = small_cnn(4)  # conv 4 ch, conv 8 ch, linear 16, linear 10
     assert trainable_params(prepare(net, "nt", "channel", SHAPE)) == 4 + 8 + 16 + 10
     unit = 4 * 64 + 8 * 64 + 16 + 10  # one per neuron: convs keep 8x8
     assert trainable_params(prepare(net, "nt", "unit", SHAPE)) == unit
@@ -45,8 +39,8 @@ def test_trainable_counts_equal_neuron_counts():
     assert nt_param_count(net, "unit", SHAPE) == unit
 
 
-def test_biases_follow_every_conv_and_linear():
-    tuned = prepare(_net(), "nt", "channel", SHAPE)
+def test_biases_follow_every_conv_and_linear(small_cnn):
+    tuned = prepare(small_cnn(), "nt", "channel", SHAPE)
     layers = list(tuned)
     for i, layer in enumerate(layers):
         if isinstance(layer, nn.Conv2d | nn.Linear):
@@ -55,8 +49,8 @@ def test_biases_follow_every_conv_and_linear():
     assert names and all(n.endswith("modulatory_bias") for n in names)
 
 
-def test_prepare_copies_and_starts_from_the_same_function():
-    net = _net()
+def test_prepare_copies_and_starts_from_the_same_function(small_cnn):
+    net = small_cnn()
     x = torch.rand(5, *SHAPE)
     for method in ("nt", "nt-head", "linear", "tft"):
         tuned = prepare(net, method, "unit", SHAPE)
@@ -64,12 +58,12 @@ def test_prepare_copies_and_starts_from_the_same_function():
         assert all(p.requires_grad for p in net.parameters())  # original untouched
 
 
-def test_nt_training_leaves_frozen_weights_bit_identical():
+def test_nt_training_leaves_frozen_weights_bit_identical(small_cnn):
     rng = np.random.default_rng(0)
     x = rng.random((64, *SHAPE)).astype(np.float32)
     y = (np.arange(64) % 10).astype(np.int64)
     task = make_task(x, y, x, y, "noise")
-    net = _net()
+    net = small_cnn()
     for granularity in ("channel", "unit"):
         tuned = prepare(net, "nt", granularity, SHAPE)
         before = {n: p.detach().clone() for n, p in tuned.named_parameters()}
@@ -88,8 +82,8 @@ def test_nt_training_leaves_frozen_weights_bit_identical():
     assert 0.0 <= evaluate(tuned, task.target_test) <= 1.0
 
 
-def test_fold_keeps_the_function():
-    tuned = prepare(_net(), "nt", "channel", SHAPE)
+def test_fold_keeps_the_function(small_cnn):
+    tuned = prepare(small_cnn(), "nt", "channel", SHAPE)
     with torch.no_grad():
         for m in tuned.modules():
             if isinstance(m, ModulatoryBias):
@@ -99,14 +93,14 @@ def test_fold_keeps_the_function():
     x = torch.rand(3, *SHAPE)
     assert torch.allclose(folded(x), tuned(x), atol=1e-5)
     with pytest.raises(ValueError, match="per-unit"):
-        fold_modulatory_biases(prepare(_net(), "nt", "unit", SHAPE))
+        fold_modulatory_biases(prepare(small_cnn(), "nt", "unit", SHAPE))
 
 
-def test_bad_names():
+def test_bad_names(small_cnn):
     with pytest.raises(ValueError, match="nt, nt-head, linear, tft"):
-        prepare(_net(), "bitfit")
+        prepare(small_cnn(), "bitfit")
     with pytest.raises(ValueError, match="channel, unit"):
-        prepare(_net(), "nt", "layer", SHAPE)
+        prepare(small_cnn(), "nt", "layer", SHAPE)
 
 
 def test_mean_std():
@@ -146,12 +140,12 @@ def test_resnet18_unit_count_leaves_out_the_shortcut_positions():
     assert nt_param_count(model, "unit", (3, 224, 224)) == 2_309_096
 
 
-def test_per_channel_nt_makes_the_updates_of_bitfit():
+def test_per_channel_nt_makes_the_updates_of_bitfit(small_cnn):
     """Chapter 2: per-channel NT == training the existing biases (BitFit)."""
     x = torch.rand(64, *SHAPE)
     y = torch.arange(64) % 10
     data = torch.utils.data.TensorDataset(x, y)
-    net = _net(4)
+    net = small_cnn(4)
     nt = prepare(net, "nt", "channel", SHAPE)
     bitfit = prepare(net, "tft")
     for name, p in bitfit.named_parameters():
@@ -191,9 +185,9 @@ def test_every_list_of_methods_is_read_from_the_table():
     }
 
 
-def test_a_new_method_is_one_table_entry(monkeypatch):
+def test_a_new_method_is_one_table_entry(small_cnn, monkeypatch):
     monkeypatch.setattr(tuning, "TUNING_METHODS", (*TUNING_METHODS, GAIN_HEAD))
-    net = _net(4)
+    net = small_cnn(4)
     tuned = prepare(net, "gain-head", "channel", SHAPE)
     gains = [m for m in tuned if isinstance(m, ModulatoryGain)]
     assert [g.modulatory_gain.numel() for g in gains] == [4, 8, 16]  # not the head
@@ -207,12 +201,12 @@ def test_a_new_method_is_one_table_entry(monkeypatch):
     assert len(design.layers) == 4
 
 
-def test_a_method_must_say_which_weights_it_trains():
+def test_a_method_must_say_which_weights_it_trains(small_cnn):
     with pytest.raises(ValueError, match="weights must be one of none, head, all"):
         Method("x", "x", trains_bias=True, trains_gain=False, weights="some", lr=1.0)
     with pytest.raises(ValueError, match="unknown method 'gain-head'"):
-        prepare(_net(), "gain-head")
-    assert trainable_params(prepare(_net(4), GAIN_HEAD)) == 4 + 8 + 16 + 170
+        prepare(small_cnn(), "gain-head")
+    assert trainable_params(prepare(small_cnn(4), GAIN_HEAD)) == 4 + 8 + 16 + 170
 
 
 def _circuit():

@@ -9,13 +9,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-import ntlib
 from ntlib.static_explorer import explorer_figure, point_title
 from ntlib.widgets import explorer, plot_neuron, plot_supply_sweep, static_explorer
-
-pytestmark = pytest.mark.skipif(
-    not ntlib.ngspice_status().available, reason="ngspice is not installed"
-)
 
 
 def _grid() -> dict:
@@ -65,8 +60,9 @@ def test_static_explorer_rejects_an_empty_grid() -> None:
     assert point_title(_grid()["points"][0]).startswith("synapse supply 0.90 V")
 
 
-def test_plot_neuron_draws_trace_raster_rate_and_power(tmp_path, monkeypatch) -> None:
-    monkeypatch.setenv("NTLIB_CACHE_DIR", str(tmp_path))
+@pytest.mark.spice
+@pytest.mark.usefixtures("cache_dir")
+def test_plot_neuron_draws_trace_raster_rate_and_power() -> None:
     fig = plot_neuron(supply_v=1.5, duration_s=0.3e-3)
     axes = fig.get_axes()
     assert len(axes) == 4
