@@ -84,6 +84,23 @@ def cache_path(
     return folder / name
 
 
+def _load_cached(model: nn.Module, path: Path) -> bool:
+    """Load ``path`` into ``model``; False (with a warning) if it cannot be read."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(state)
+    except Exception as error:  # noqa: BLE001 - any unreadable file is rebuilt
+        warnings.warn(
+            f"cached model {path} could not be read ({type(error).__name__}: "
+            f"{error}); pretraining again and overwriting it",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return False
+    logger.info("loaded pretrained source model from %s", path)
+    return True
+
+
 def pretrained_source_model(
     task: TransferTask,
     width: int = DEFAULT_WIDTH,
@@ -108,7 +125,8 @@ def pretrained_source_model(
         seed: seeds the initial weights and the batch order.
         cache_dir: defaults to :func:`default_cache_dir`.
         progress: show a progress bar while pretraining.
-        activation: ``"relu"`` or ``"qcfs"`` (chapter ``ann_to_snn``), see :func:`build_cnn`.
+        activation: ``"relu"`` or ``"qcfs"`` (chapter ``ann_to_snn``), see
+            :func:`build_cnn`.
         levels: the QCFS activation's number of steps.
 
     Returns:
@@ -136,19 +154,9 @@ def pretrained_source_model(
 
     model = build()
     if path.exists():
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-            model.load_state_dict(state)
-            logger.info("loaded pretrained source model from %s", path)
+        if _load_cached(model, path):
             return model.eval()
-        except Exception as error:  # noqa: BLE001 - any unreadable file is rebuilt
-            warnings.warn(
-                f"cached model {path} could not be read ({type(error).__name__}: "
-                f"{error}); pretraining again and overwriting it",
-                RuntimeWarning,
-                stacklevel=2,
-            )
-            model = build()
+        model = build()
     check_cache_dir(path.parent)
     if levels is not None:
         calibrate_thresholds(model, task.source_train.tensors[0][:1024])
