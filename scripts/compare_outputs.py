@@ -25,8 +25,9 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT_TYPES = ("text/plain", "text/html", "text/markdown", "text/latex")
-#: Memory addresses and widget ids change from run to run without meaning.
-VOLATILE = re.compile(r"0x[0-9a-f]{6,}|model_id\": \"[0-9a-f]+\"")
+#: Memory addresses, widget ids and pandas' table ids change from run to run
+#: without meaning.
+VOLATILE = re.compile(r"0x[0-9a-f]{6,}|model_id\": \"[0-9a-f]+\"|\bT_[0-9a-f]{5}(?![0-9a-f])")
 
 
 def cell_text(cell: nbformat.NotebookNode) -> str:
@@ -76,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         "--executed", type=Path, default=ROOT / "_build" / "jupyter_execute" / "book",
         help="folder of the executed notebooks (default: make book's)",
     )
+    parser.add_argument(
+        "--committed", type=Path, default=ROOT / "book",
+        help="folder of the notebooks to compare against (default: book/); "
+        "another build's jupyter_execute/book compares two builds",
+    )
     args = parser.parse_args(argv)
     stems = args.chapters or sorted(p.stem for p in (ROOT / "book").glob("*.ipynb"))
     changed = 0
@@ -85,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{stem}: not executed (missing {executed})")
             changed += 1
             continue
-        diffs = compare(ROOT / "book" / f"{stem}.ipynb", executed)
+        diffs = compare(args.committed / f"{stem}.ipynb", executed)
         print(f"{stem}: {len(diffs)} cell(s) differ")
         for diff in diffs:
             print(diff)

@@ -103,7 +103,9 @@ class NeuronParams:
 
     Args:
         supply_v: synapse power-domain supply (the neuromodulatory gain);
-            ``None`` is the process's nominal supply (SKY130: 1.2 V).
+            1.2 V by default, inside the range of both processes the book
+            registers; ``None`` is the process's nominal supply (level 1:
+            1.0 V, SKY130: 1.2 V), for a process whose range leaves out 1.2 V.
         weight_code: signed 3-bit weight, -7..+7 (sign = excite/inhibit).
         input_rate_hz: rate of the periodic input spike train.
         bias_supply_v: sourcing NT bias domain supply; 0 switches it off.
@@ -122,7 +124,7 @@ class NeuronParams:
         7
     """
 
-    supply_v: float | None = None
+    supply_v: float | None = 1.2
     weight_code: int = 7
     input_rate_hz: float = 100e3
     bias_supply_v: float = 0.0
