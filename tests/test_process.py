@@ -57,14 +57,14 @@ def test_the_two_processes_carry_their_supplies_and_ranges() -> None:
     sky, level1 = get_process("sky130"), get_process("level1")
     assert (sky.neuron_supply_v, sky.nominal_supply_v) == (1.8, 1.2)
     assert (level1.neuron_supply_v, level1.nominal_supply_v) == (1.2, 1.0)
-    assert NeuronParams().supply_v == 1.2
-    assert NeuronParams(process="level1").supply_v == 1.0
+    assert NeuronParams().supply_v == NeuronParams(process="level1").supply_v == 1.2
+    assert NeuronParams(process="level1", supply_v=None).supply_v == 1.0
     assert sky.mismatch and not level1.mismatch
     assert level1.cache_key("tt") == "level1-cards"
 
 
 def test_a_registered_process_is_checked_against_its_own_ranges(fake) -> None:
-    assert NeuronParams(process="fake").supply_v == 1.0
+    assert NeuronParams(process="fake", supply_v=None).supply_v == 1.0
     with pytest.raises(ValueError, match="0.8-1.2 V"):
         NeuronParams(process="fake", supply_v=1.3)
     with pytest.raises(ValueError, match="no corners"):
