@@ -29,6 +29,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -72,6 +73,22 @@ def _start_worker(parent_pid: int) -> None:
     torch.set_num_threads(1)
 
 
+#: The warning filter that quiets the resource tracker (see below).
+_TRACKER_FILTER = "ignore:resource_tracker:UserWarning"
+
+
+def _quiet_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker without its shutdown warnings.
+
+    The tracker, a process of its own, unlinks the semaphores of a pool that
+    an interrupt or SIGTERM ended while it was starting or stopping, and then
+    warns about each; the interrupt has already been reported in one line.
+    It takes its warning filters from ``sys.warnoptions`` when it starts.
+    """
+    if _TRACKER_FILTER not in sys.warnoptions:
+        sys.warnoptions.append(_TRACKER_FILTER)
+
+
 #: Pools kept alive between calls, by number of workers: a spawned worker
 #: takes seconds to import torch, so a chapter's grids share their workers.
 _POOLS: dict[int, ProcessPoolExecutor] = {}
@@ -81,6 +98,7 @@ def shared_pool(workers: int) -> ProcessPoolExecutor:
     """The pool of ``workers`` spawned workers (one torch thread each) this process shares."""
     pool = _POOLS.get(workers)
     if pool is None:
+        _quiet_resource_tracker()
         pool = _POOLS[workers] = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
