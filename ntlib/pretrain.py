@@ -129,13 +129,10 @@ def pretrained_source_model(
             :func:`build_cnn`.
         levels: the QCFS activation's number of steps.
 
-    Returns:
-        The model in eval mode, every parameter trainable.
-
-    Raises:
-        ValueError: ``epochs`` below 1 (an untrained network is never
-            cached), a bad width or seed, or a cache folder that cannot be
-            written (checked before training).
+    Returns the model in eval mode, every parameter trainable.  Raises a
+    ValueError for ``epochs`` below 1 (an untrained network is never cached),
+    a bad width or seed, or a cache folder that cannot be written (checked
+    before training).
     """
     if not isinstance(task, TransferTask):
         raise TypeError(
