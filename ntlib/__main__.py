@@ -3,6 +3,7 @@
 import os
 import signal
 import sys
+import warnings
 
 
 def _stopped_while_starting(signum: int, _frame: object) -> None:
@@ -17,6 +18,13 @@ def _stopped_while_starting(signum: int, _frame: object) -> None:
     os.write(2, f"interrupted: stopped by {name} while starting\n".encode())
     os._exit(128 + signum)
 
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """A warning as the command line prints it: one line, no source excerpt."""
+    return f"warning: {message}\n"
+
+
+warnings.formatwarning = _one_line_warning
 
 _WHILE_STARTING = {
     sig: signal.signal(sig, _stopped_while_starting)
