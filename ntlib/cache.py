@@ -198,11 +198,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     temporary = str(path.parent / f".{path.name}.{unique}.tmp")
     _UNFINISHED.add(temporary)
     try:
-        if path.is_dir():
-            raise CacheDirError(
-                f"cache entry {_shown(path)} is a folder, not a file; remove it or "
-                f"{_ADVICE}"
-            )
+        check_entry_path(path)
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         try:
             with os.fdopen(fd, "wb") as handle:

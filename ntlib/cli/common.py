@@ -6,8 +6,8 @@ that every bad value is a one-line error with exit code 2 (see
 :func:`ntlib.cli.main`):
 
 - :func:`capped_jobs`: worker processes, capped at the tasks and the CPUs;
-- :func:`check_seed_option`, :func:`check_device_option`,
-  :func:`check_timesteps_option`: seeds, torch devices and time steps;
+- :func:`check_device_option`, :func:`check_timesteps_option`: torch devices
+  and time steps (seeds are checked by :func:`ntlib.cli.options.add_seed_option`);
 - :func:`strict_json`: the JSON every ``--json`` prints (never ``NaN``).
 """
 
@@ -20,9 +20,6 @@ import resource
 import sys
 from collections.abc import Sequence
 from typing import Any
-
-from ntlib.checks import MAX_SEED
-from ntlib.cli.options import SEED_RANGE
 
 #: The most time steps a spiking command simulates: memory and time grow with
 #: T, and accuracy has long stopped changing by then (chapter ``ann_to_snn`` stops at 128).
@@ -95,13 +92,6 @@ def capped_jobs(jobs: int, tasks: int, option: str = "--jobs") -> int:
     if jobs < 1:
         raise ValueError(f"{option} must be at least 1; got {jobs}")
     return max(1, min(jobs, tasks, available_cpus()))
-
-
-def check_seed_option(seed: int, option: str = "--seed") -> int:
-    """A seed from 0 to :data:`~ntlib.checks.MAX_SEED`, else a ValueError."""
-    if not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"{option} must be an integer from {SEED_RANGE}; got {seed}")
-    return seed
 
 
 def check_temperature_option(
