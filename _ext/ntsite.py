@@ -11,6 +11,12 @@
   "Barton et al., 2022", like the text that cites them.
 - The theme gets a default colour mode (light), without which its script logs
   an error on every page.
+- The Binder, Live Code and repository buttons appear only when
+  ``repository.url`` in ``_config.yml`` names a real repository.  While it is
+  the placeholder the book ships with, they would lead nowhere (Binder cannot
+  build a repository that does not exist, and Live Code would wait for it with
+  no message), so the buttons and Thebe's scripts are left out, and the tag
+  ``repository`` is not set: pages choose their text with ``{only}``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,14 @@ from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
 
 PLOTLY_JS = "plotly.min.js"
+#: The address ``_config.yml`` ships with: it stands for "no repository yet".
+PLACEHOLDER_REPOSITORY_URL = "https://github.com/ntlib/neuromodulatory-tuning"
+
+
+def repository_is_set(url: str | None) -> bool:
+    """Whether ``url`` names a repository: not empty and not the placeholder."""
+    url = (url or "").strip().rstrip("/")
+    return bool(url) and url != PLACEHOLDER_REPOSITORY_URL
 
 
 def plotly_js_source() -> Path:
@@ -101,11 +115,28 @@ def _default_light_mode(app: Sphinx, config: Any) -> None:
     config.html_context = context
 
 
+def _buttons_for_repository(app: Sphinx, config: Any) -> None:
+    options = dict(config.html_theme_options or {})
+    if repository_is_set(options.get("repository_url")):
+        app.tags.add("repository")
+        return
+    options["use_repository_button"] = False
+    options["launch_buttons"] = {}  # no Binder, no Live Code
+    config.html_theme_options = options
+    # sphinx-thebe would still write a kernel request and a CDN address into
+    # every page: nothing on the page could start it.
+    for event in ("env-before-read-docs", "doctree-resolved"):
+        for listener in list(app.events.listeners.get(event, [])):
+            if getattr(listener.handler, "__module__", "") == "sphinx_thebe":
+                app.disconnect(listener.id)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     register_plugin("pybtex.style.labels", "ntsite-authoryear", AuthorYearLabelStyle)
     register_plugin("pybtex.style.formatting", "ntsite-authoryear", AuthorYearStyle)
     app.add_js_file(PLOTLY_JS, priority=200)
     app.connect("config-inited", _default_light_mode)
+    app.connect("config-inited", _buttons_for_repository)
     app.connect("build-finished", _copy_plotly)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -279,7 +279,17 @@ def test_every_chapter_is_a_page():
     assert not missing, f"pages missing from _build/html: {missing}"
 
 
-def test_launch_buttons_point_at_the_configured_repository():
+def _repository_is_set(url: str) -> bool:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import ntsite
+
+    return ntsite.repository_is_set(url)
+
+
+def test_launch_buttons_follow_the_configured_repository():
+    """Buttons that lead to the repository where one is set; none otherwise."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     repo_url = config["repository"]["url"].rstrip("/")
     branch = config["repository"]["branch"]
@@ -288,6 +298,15 @@ def test_launch_buttons_point_at_the_configured_repository():
     prefix = config["repository"].get("path_to_book", "").strip("/")
     chapters = [p for p in PAGES if (ROOT / Path(p).with_suffix(".ipynb")).is_file()]
     assert chapters, "no chapter page built from a notebook"
+    if not _repository_is_set(repo_url):
+        for page_path in PAGES:
+            html = (SITE / page_path).read_text()
+            for dead in (binder, repo_url, "launch-thebe", "text/x-thebe-config",
+                         "unpkg.com"):
+                assert dead not in html, f"{page_path}: a dead link to {dead}"
+        intro = (SITE / "book" / "intro.html").read_text()
+        assert "use your own machine" in intro and "Binder" not in intro
+        return
     for page_path in chapters:
         html = (SITE / page_path).read_text()
         notebook = "/".join(filter(None, [prefix, str(Path(page_path).with_suffix(

@@ -64,3 +64,32 @@ def test_nbval_reads_the_tags(tag: str) -> None:
     from nbval.plugin import metadata_tags
 
     assert tag in metadata_tags
+
+
+@pytest.mark.parametrize(
+    "url, buttons",
+    [(ntsite.PLACEHOLDER_REPOSITORY_URL, False), ("", False),
+     ("https://github.com/someone/nt-book", True)],
+)
+def test_launch_buttons_only_for_a_real_repository(tmp_path, url, buttons) -> None:
+    from sphinx.application import Sphinx
+
+    options = {"repository_url": url, "use_repository_button": True,
+               "launch_buttons": {"binderhub_url": "https://mybinder.org",
+                                  "thebe": True}}
+    (tmp_path / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / '_ext')!r})\n"
+        "extensions = ['sphinx_thebe', 'ntsite']\n"
+        f"html_theme_options = {options!r}\n"
+    )
+    (tmp_path / "index.rst").write_text("Title\n=====\n")
+    app = Sphinx(str(tmp_path), str(tmp_path), str(tmp_path / "out"),
+                 str(tmp_path / "doctrees"), "html", status=None, warning=None)
+    theme = app.config.html_theme_options
+    thebe_hooks = [listener for event in ("env-before-read-docs", "doctree-resolved")
+                   for listener in app.events.listeners[event]
+                   if listener.handler.__module__ == "sphinx_thebe"]
+    assert app.tags.has("repository") is buttons
+    assert theme["use_repository_button"] is buttons
+    assert bool(theme["launch_buttons"]) is buttons
+    assert bool(thebe_hooks) is buttons
