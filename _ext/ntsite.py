@@ -17,19 +17,29 @@
   build a repository that does not exist, and Live Code would wait for it with
   no message), so the buttons and Thebe's scripts are left out, and the tag
   ``repository`` is not set: pages choose their text with ``{only}``.
+- The directive ``book-layout`` draws the intro's table of parts and chapters
+  from ``_toc.yml`` and each chapter's own title, so a new chapter cannot be
+  missing from it; its body gives one question per part (``Part: question``),
+  and a part without one (or a question for no part) stops the build.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 from pathlib import Path
 from typing import Any
+
+import yaml
+from docutils import nodes
+from docutils.statemachine import StringList
 
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
 
 PLOTLY_JS = "plotly.min.js"
 #: The address ``_config.yml`` ships with: it stands for "no repository yet".
@@ -131,12 +141,74 @@ def _buttons_for_repository(app: Sphinx, config: Any) -> None:
                 app.disconnect(listener.id)
 
 
+def page_title(path: Path) -> str:
+    """The first level-1 heading of a notebook or markdown page."""
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells
+                         if c["cell_type"] == "markdown")
+    else:
+        text = path.read_text()
+    for line in text.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise ValueError(f"{path} has no level-1 heading to name it by")
+
+
+def layout_rows(root: Path, questions: dict[str, str]) -> list[str]:
+    """The layout table as markdown rows, one per part of ``root/_toc.yml``."""
+    parts = yaml.safe_load((root / "_toc.yml").read_text())["parts"]
+    captions = [part["caption"] for part in parts]
+    missing = [c for c in captions if c not in questions]
+    unknown = [q for q in questions if q not in captions]
+    if missing or unknown:
+        raise ValueError(
+            f"book-layout needs one question per part of _toc.yml: missing for "
+            f"{missing}, no such part: {unknown}"
+        )
+    rows = ["| Part | Chapters | Question |", "|---|---|---|"]
+    for part in parts:
+        links = []
+        for entry in part["chapters"]:
+            path = next(root / f"{entry['file']}{suffix}" for suffix in (".ipynb", ".md")
+                        if (root / f"{entry['file']}{suffix}").is_file())
+            number = path.stem.split("_", 1)[0]
+            label = f"{int(number)}. " if number.isdigit() else ""
+            links.append(f"{label}{{doc}}`{page_title(path)} </{entry['file']}>`")
+        rows.append(f"| {part['caption']} | {'; '.join(links)} | "
+                    f"{questions[part['caption']]} |")
+    return rows
+
+
+class BookLayout(SphinxDirective):
+    """The table of the book's parts and chapters, from ``_toc.yml``."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        questions = {}
+        for line in self.content:
+            if line.strip():
+                part, _, question = line.partition(":")
+                questions[part.strip()] = question.strip()
+        root = Path(self.env.srcdir)
+        self.env.note_dependency(str(root / "_toc.yml"))
+        try:
+            rows = layout_rows(root, questions)
+        except (ValueError, StopIteration) as error:
+            raise self.error(f"book-layout: {error}") from error
+        container = nodes.container()
+        self.state.nested_parse(StringList(rows), self.content_offset, container)
+        return container.children
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     register_plugin("pybtex.style.labels", "ntsite-authoryear", AuthorYearLabelStyle)
     register_plugin("pybtex.style.formatting", "ntsite-authoryear", AuthorYearStyle)
     app.add_js_file(PLOTLY_JS, priority=200)
     app.connect("config-inited", _default_light_mode)
     app.connect("config-inited", _buttons_for_repository)
+    app.add_directive("book-layout", BookLayout)
     app.connect("build-finished", _copy_plotly)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -93,3 +93,26 @@ def test_launch_buttons_only_for_a_real_repository(tmp_path, url, buttons) -> No
     assert theme["use_repository_button"] is buttons
     assert bool(theme["launch_buttons"]) is buttons
     assert bool(thebe_hooks) is buttons
+
+
+def _toc_parts() -> list[dict]:
+    return yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"]
+
+
+def test_layout_table_lists_every_chapter_of_the_toc() -> None:
+    questions = {part["caption"]: f"question {i}" for i, part in enumerate(_toc_parts())}
+    rows = ntsite.layout_rows(ROOT, questions)
+    assert len(rows) == 2 + len(questions)
+    table = "\n".join(rows)
+    for part in _toc_parts():
+        for entry in part["chapters"]:
+            assert f"</{entry['file']}>`" in table, entry["file"]
+    assert "10. {doc}`The network on a chip </book/10_chip>`" in table
+
+
+def test_layout_table_refuses_a_part_without_a_question() -> None:
+    questions = {part["caption"]: "q" for part in _toc_parts()[1:]}
+    with pytest.raises(ValueError, match="missing for \\['Getting started'\\]"):
+        ntsite.layout_rows(ROOT, questions)
+    with pytest.raises(ValueError, match="no such part: \\['Appendix'\\]"):
+        ntsite.layout_rows(ROOT, {**questions, "Getting started": "q", "Appendix": "q"})
