@@ -17,6 +17,12 @@
   build a repository that does not exist, and Live Code would wait for it with
   no message), so the buttons and Thebe's scripts are left out, and the tag
   ``repository`` is not set: pages choose their text with ``{only}``.
+- Search results quote the page's own text around the words searched for.
+  Sphinx's search reads the whole ``[role="main"]`` block, header buttons
+  included, and looks for the *stemmed* words ("suppli" for "supply"): when
+  they are not in the text, every snippet began with the buttons ("...Binder",
+  "....md").  ``search-snippets.js`` reads the article and also looks for the
+  words as typed.
 - The directive ``book-layout`` draws the intro's table of parts and chapters
   from ``_toc.yml`` and each chapter's own title, so a new chapter cannot be
   missing from it; its body gives one question per part (``Part: question``),
@@ -42,6 +48,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 PLOTLY_JS = "plotly.min.js"
+SEARCH_JS = Path(__file__).with_name("search-snippets.js")
 #: The address ``_config.yml`` ships with: it stands for "no repository yet".
 PLACEHOLDER_REPOSITORY_URL = "https://github.com/ntlib/neuromodulatory-tuning"
 
@@ -71,6 +78,7 @@ def _copy_plotly(app: Sphinx, exception: Exception | None) -> None:
         static = Path(app.outdir) / "_static"
         static.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(plotly_js_source(), static / PLOTLY_JS)
+        shutil.copyfile(SEARCH_JS, static / SEARCH_JS.name)
 
 
 def _drop_duplicate_scripts(
@@ -123,6 +131,15 @@ def _default_light_mode(app: Sphinx, config: Any) -> None:
     context = dict(config.html_context or {})
     context.setdefault("default_mode", "light")
     config.html_context = context
+
+
+def _search_snippets(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    # Only the search page loads Sphinx's searchtools.js (after these scripts:
+    # the file waits for the page to load before it replaces two functions).
+    if pagename == "search" and "script_files" in context:
+        context["script_files"].append(f"_static/{SEARCH_JS.name}")
 
 
 def _buttons_for_repository(app: Sphinx, config: Any) -> None:
@@ -209,6 +226,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _default_light_mode)
     app.connect("config-inited", _buttons_for_repository)
     app.add_directive("book-layout", BookLayout)
+    app.connect("html-page-context", _search_snippets)
     app.connect("build-finished", _copy_plotly)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

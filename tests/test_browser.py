@@ -322,6 +322,28 @@ def test_launch_buttons_follow_the_configured_repository():
         assert f'ref: "{branch}"' in thebe.group(1), thebe.group(1)
 
 
+@pytest.mark.parametrize("query", ["membrane", "energy", "supply"])
+def test_search_snippets_quote_the_page_text(browser, origin, query):
+    """Each result's snippet is page text around a word searched for."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{origin}/search.html?q={query.replace(' ', '+')}")
+        page.wait_for_selector("#search-results li p.context", timeout=60_000)
+        page.wait_for_function(
+            "document.querySelector('#search-results .search-summary')"
+            " && !document.querySelector('#search-results')"
+            ".textContent.includes('Searching')", timeout=60_000)
+        snippets = page.eval_on_selector_all(
+            "#search-results li p.context", "els => els.map(e => e.textContent)")
+    finally:
+        page.close()
+    assert len(snippets) >= 3, snippets
+    stem = query.lower()[:5]  # "energ" finds "energy" and "energies"
+    for snippet in snippets:
+        assert stem in snippet.lower(), snippet
+        assert "Binder" not in snippet and ".md" not in snippet, snippet
+
+
 def test_slider_check_moves_a_plotly_figure(browser, tmp_path):
     """The explorer check itself: a two-step plotly slider is clicked and read."""
     go = pytest.importorskip("plotly.graph_objects")
