@@ -23,6 +23,12 @@
   they are not in the text, every snippet began with the buttons ("...Binder",
   "....md").  ``search-snippets.js`` reads the article and also looks for the
   words as typed.
+- The roles ``chapter`` and ``chapno`` name a chapter by its key (the
+  notebook's file name without its number): ``{chapter}`supply_voltage```
+  reads "chapter 8", ``{chapter}`Chapter <supply_voltage>``` "Chapter 8",
+  ``{chapno}`supply_voltage``` "8", each a link to the chapter.  The number is
+  the file's, the one the numbered table of contents shows, so the text
+  cannot go stale when chapters move.
 - The directive ``book-layout`` draws the intro's table of parts and chapters
   from ``_toc.yml`` and each chapter's own title, so a new chapter cannot be
   missing from it; its body gives one question per part (``Part: question``),
@@ -40,10 +46,10 @@ from typing import Any
 import yaml
 from docutils import nodes
 from docutils.statemachine import StringList
-
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
@@ -187,14 +193,56 @@ def layout_rows(root: Path, questions: dict[str, str]) -> list[str]:
     for part in parts:
         links = []
         for entry in part["chapters"]:
-            path = next(root / f"{entry['file']}{suffix}" for suffix in (".ipynb", ".md")
-                        if (root / f"{entry['file']}{suffix}").is_file())
+            candidates = [root / f"{entry['file']}{suffix}"
+                          for suffix in (".ipynb", ".md")]
+            path = next(p for p in candidates if p.is_file())
             number = path.stem.split("_", 1)[0]
             label = f"{int(number)}. " if number.isdigit() else ""
             links.append(f"{label}{{doc}}`{page_title(path)} </{entry['file']}>`")
         rows.append(f"| {part['caption']} | {'; '.join(links)} | "
                     f"{questions[part['caption']]} |")
     return rows
+
+
+def chapter_docs(root: Path) -> dict[str, tuple[int, str]]:
+    """Chapter key -> (number, document name) for every ``book/NN_key`` page."""
+    found = {}
+    for path in sorted((root / "book").glob("[0-9][0-9]_*.ipynb")):
+        number, key = path.stem.split("_", 1)
+        found[key] = (int(number), f"/book/{path.stem}")
+    return found
+
+
+def _chapter_reference(role: str, rawtext: str, text: str, lineno: int,
+                       inliner: Any, label: str | None) -> tuple[list, list]:
+    env = inliner.document.settings.env
+    title, _, key = text.partition("<")
+    if key:
+        key, title = key.rstrip(">").strip(), title.strip()
+    else:
+        key, title = text.strip(), None
+    chapters = chapter_docs(Path(env.srcdir))
+    if key not in chapters:
+        message = inliner.reporter.error(
+            f"{role}: no chapter {key!r}; the keys are: {', '.join(chapters)}",
+            line=lineno)
+        return [inliner.problematic(rawtext, rawtext, message)], [message]
+    number, doc = chapters[key]
+    words = f"{title if title is not None else label} {number}".strip()
+    node = addnodes.pending_xref(rawtext, refdomain="std", reftype="doc",
+                                 reftarget=doc, refexplicit=True, refwarn=True)
+    node += nodes.inline(rawtext, words, classes=["xref", "std", "std-doc"])
+    return [node], []
+
+
+def chapter_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{chapter}`key``` -> "chapter N", ``{chapter}`Label <key>``` -> "Label N"."""
+    return _chapter_reference("chapter", rawtext, text, lineno, inliner, "chapter")
+
+
+def chapno_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{chapno}`key``` -> "N", a link to the chapter."""
+    return _chapter_reference("chapno", rawtext, text, lineno, inliner, "")
 
 
 class BookLayout(SphinxDirective):
@@ -226,6 +274,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", _default_light_mode)
     app.connect("config-inited", _buttons_for_repository)
     app.add_directive("book-layout", BookLayout)
+    app.add_role("chapter", chapter_role)
+    app.add_role("chapno", chapno_role)
     app.connect("html-page-context", _search_snippets)
     app.connect("build-finished", _copy_plotly)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)

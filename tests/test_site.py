@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,7 +102,7 @@ def _toc_parts() -> list[dict]:
 
 
 def test_layout_table_lists_every_chapter_of_the_toc() -> None:
-    questions = {part["caption"]: f"question {i}" for i, part in enumerate(_toc_parts())}
+    questions = {part["caption"]: f"q{i}" for i, part in enumerate(_toc_parts())}
     rows = ntsite.layout_rows(ROOT, questions)
     assert len(rows) == 2 + len(questions)
     table = "\n".join(rows)
@@ -116,3 +118,36 @@ def test_layout_table_refuses_a_part_without_a_question() -> None:
         ntsite.layout_rows(ROOT, questions)
     with pytest.raises(ValueError, match="no such part: \\['Appendix'\\]"):
         ntsite.layout_rows(ROOT, {**questions, "Getting started": "q", "Appendix": "q"})
+
+
+ROLE = re.compile(r"\{(chapter|chapno)\}`([^`]*)`")
+
+
+def test_chapter_roles_name_chapters_that_exist() -> None:
+    chapters = ntsite.chapter_docs(ROOT)
+    assert chapters["supply_voltage"] == (8, "/book/08_supply_voltage")
+    assert chapters["toolbox"] == (0, "/book/00_toolbox")
+    used = set()
+    for path in sorted((ROOT / "book").glob("*.*")):
+        if path.suffix == ".ipynb":
+            text = "".join("".join(c["source"]) for c in
+                           json.loads(path.read_text())["cells"]
+                           if c["cell_type"] == "markdown")
+        elif path.suffix == ".md":
+            text = path.read_text()
+        else:
+            continue
+        for _, body in ROLE.findall(text):
+            used.add(body.partition("<")[2].rstrip(">") or body)
+    assert used, "no chapter is named by a role"
+    assert used <= set(chapters), sorted(used - set(chapters))
+
+
+def test_sphinx_numbers_the_chapters_as_their_files() -> None:
+    # Sphinx numbers the chapters of numbered parts from 1, in order: the
+    # toolbox (file 00) stays out, every chapter from file 01 on is in.
+    numbered = [entry["file"] for part in _toc_parts() if part.get("numbered")
+                for entry in part["chapters"]]
+    files = [int(Path(f).name[:2]) for f in numbered]
+    assert files == list(range(1, len(files) + 1))
+    assert len(files) == max(n for n, _ in ntsite.chapter_docs(ROOT).values())
