@@ -11,11 +11,13 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.ntlib-installed
 
-.PHONY: all setup system book test clean distclean
+NPM_STAMP := node_modules/.ntlib-npm-installed
+
+.PHONY: all setup system node book test serve clean distclean
 
 all: book
 
-setup: system $(STAMP)
+setup: system $(STAMP) $(NPM_STAMP)
 
 system:
 	@sh scripts/ensure-ngspice.sh
@@ -30,6 +32,17 @@ $(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml | system
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
+# The site's browser assets (ngspice as WebAssembly for the live explorer):
+# Node and npm from Debian when missing, then `npm ci` from package-lock.json,
+# rerun only when the lock file changes.
+node:
+	@sh scripts/ensure-node.sh
+
+$(NPM_STAMP): package.json package-lock.json | node
+	@rm -f $(NPM_STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP)
+
 book: setup
 	$(VENV)/bin/jupyter-book build . --all 2>&1 | tee _build.log; exit $${PIPESTATUS[0]}
 	@echo "The book is in _build/html/index.html"
@@ -37,8 +50,15 @@ book: setup
 test: setup
 	$(PY) -m pytest
 
+# Serve the built book on localhost: the live SPICE explorer needs http, not file://.
+PORT ?= 8000
+serve:
+	@test -f _build/html/index.html || { echo "error: no built book; run make book first" >&2; exit 1; }
+	@echo "Serving the book at http://localhost:$(PORT)/ (Ctrl-C stops it)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
 clean:
 	rm -rf _build _build.log
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

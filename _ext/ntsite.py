@@ -1,9 +1,19 @@
 """Site plumbing for the book's HTML: everything a page needs is served by the site.
 
 - ``plotly.min.js`` is copied from the installed ``plotly`` package into
-  ``_static/`` and loaded on every page, so an explorer (a ``text/html`` output
-  with a ``<div class="nt-explorer">`` and a ``Plotly.newPlot`` call made with
-  ``include_plotlyjs=False``) draws and reacts to its sliders without a network.
+  ``_static/`` and loaded on the pages that hold an explorer (and only there),
+  so an explorer (a ``text/html`` output with a ``<div class="nt-explorer">``
+  and a ``Plotly.newPlot`` call made with ``include_plotlyjs=False``) draws and
+  reacts to its sliders without a network.
+- The live explorer (:mod:`ntlib.live_explorer`): its scripts (``_ext/live/``),
+  the ngspice WebAssembly engine (npm ``eecircuit-engine``, installed by
+  ``make book`` with ``npm ci`` into ``node_modules/``) and the trimmed SKY130
+  models of each corner (one JSON file each,
+  :func:`ntlib.live_spice.browser_models`) are copied into ``_static/live/``;
+  a page loads them only when a reader presses its Simulate button.
+- MathJax: of the 24 MB that ``sphinx-mathjax-offline`` copies, only the
+  component the site loads (``tex-chtml.js``), its woff-v2 fonts and the TeX
+  extensions it may autoload are kept.
 - A script that two extensions add with the same body (sphinx-thebe's
   ``const THEBE_JS_URL``, sphinx-togglebutton's ``togglebuttonSelector``) is
   kept once: declaring a ``const`` twice is a ``SyntaxError`` on every page.
@@ -39,6 +49,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -55,6 +67,15 @@ from sphinx.util.docutils import SphinxDirective
 
 PLOTLY_JS = "plotly.min.js"
 SEARCH_JS = Path(__file__).with_name("search-snippets.js")
+LIVE_DIR = Path(__file__).with_name("live")
+#: The engine inside ``node_modules`` (``package.json`` pins its version).
+ENGINE_JS = Path("eecircuit-engine") / "dist" / "eecircuit-engine.mjs"
+#: What stays of ``_static/mathjax``: the component, its fonts, its autoloads.
+MATHJAX_KEEP = ("tex-chtml.js", "output/chtml/fonts/woff-v2",
+                "input/tex/extensions")
+#: The class attribute of a precomputed explorer (plotly figure) on a page.
+EXPLORER_ATTRIBUTE = re.compile(
+    r"""class=["'](?:[^"']*\s)?nt-explorer(?:\s[^"']*)?["']""")
 #: The address ``_config.yml`` ships with: it stands for "no repository yet".
 PLACEHOLDER_REPOSITORY_URL = "https://github.com/ntlib/neuromodulatory-tuning"
 
@@ -85,6 +106,60 @@ def _copy_plotly(app: Sphinx, exception: Exception | None) -> None:
         static.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(plotly_js_source(), static / PLOTLY_JS)
         shutil.copyfile(SEARCH_JS, static / SEARCH_JS.name)
+
+
+def engine_source(srcdir: Path) -> Path:
+    """The ngspice WebAssembly engine that ``npm ci`` installed for the site."""
+    folder = Path(os.environ.get("NT_NODE_MODULES", Path(srcdir) / "node_modules"))
+    path = folder / ENGINE_JS
+    if not path.is_file():
+        raise RuntimeError(
+            f"the ngspice WebAssembly engine is missing ({path}); the live explorer "
+            "needs it: run `make book` (it runs `npm ci`), or `npm ci` yourself")
+    return path
+
+
+def copy_live_assets(static: Path, srcdir: Path) -> None:
+    """The live explorer's scripts, engine and models into ``static/live``."""
+    from ntlib.circuits.sky130 import CORNERS
+    from ntlib.live_spice import browser_models
+
+    live = Path(static) / "live"
+    live.mkdir(parents=True, exist_ok=True)
+    for script in LIVE_DIR.glob("*.js"):
+        shutil.copyfile(script, live / script.name)
+    shutil.copyfile(engine_source(Path(srcdir)), live / ENGINE_JS.name)
+    for corner in CORNERS:
+        (live / f"sky130-{corner}.json").write_text(
+            json.dumps(browser_models(corner), separators=(",", ":")))
+
+
+def _copy_live_assets(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        copy_live_assets(Path(app.outdir) / "_static", Path(app.srcdir))
+
+
+def _trim_mathjax(app: Sphinx, exception: Exception | None) -> None:
+    folder = Path(app.outdir) / "_static" / "mathjax"
+    if exception is not None or not (folder / MATHJAX_KEEP[0]).is_file():
+        return
+    keep = [folder / k for k in MATHJAX_KEEP]
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if any(path == k or k in path.parents or path in k.parents for k in keep):
+            continue
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink()
+
+
+def _plotly_where_needed(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    # A precomputed explorer's inline script calls Plotly.newPlot as the page
+    # parses: plotly.js loads first there, and nowhere else.
+    if "script_files" in context and EXPLORER_ATTRIBUTE.search(context.get("body", "")):
+        context["script_files"].append(f"_static/{PLOTLY_JS}")
 
 
 def _drop_duplicate_scripts(
@@ -270,7 +345,6 @@ class BookLayout(SphinxDirective):
 def setup(app: Sphinx) -> dict[str, Any]:
     register_plugin("pybtex.style.labels", "ntsite-authoryear", AuthorYearLabelStyle)
     register_plugin("pybtex.style.formatting", "ntsite-authoryear", AuthorYearStyle)
-    app.add_js_file(PLOTLY_JS, priority=200)
     app.connect("config-inited", _default_light_mode)
     app.connect("config-inited", _buttons_for_repository)
     app.add_directive("book-layout", BookLayout)
@@ -278,5 +352,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_role("chapno", chapno_role)
     app.connect("html-page-context", _search_snippets)
     app.connect("build-finished", _copy_plotly)
+    app.connect("build-finished", _copy_live_assets)
+    app.connect("build-finished", _trim_mathjax, priority=900)
+    app.connect("html-page-context", _plotly_where_needed)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

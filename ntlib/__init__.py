@@ -24,11 +24,16 @@ checks it), and names the chapter that explains it by its key in
   ``snn_checks``, ``snn_train`` (NT inside an SNN), ``quantise`` (3-bit
   weights), ``activity`` (spikes and events per layer);
 - ``circuits``: the analog neuron in SPICE (``process`` is the registry of
-  transistor processes);
+  transistor processes, ``inputs`` the input spike trains);
 - ``energy``: energy per inference against digital hardware;
 - ``chip``: a network on a chip of analog neurons (``design``, ``simulator``,
-  ``cost``, ``calibrate``);
-- readers of everything: ``plotting``, ``widgets``, ``static_explorer`` and
+  ``cost``, ``calibrate``; ``circuit_model``, ``measurements``, ``summary``
+  and ``twin``: the behavioural neuron, its SPICE measurements, its table and
+  its event-driven single-neuron form; ``drivers``, ``slices``, ``spice_layer`` and
+  ``spice_check``: every layer's slice in SPICE, its lines' drivers sized);
+- readers of everything: ``plotting``, ``widgets``, ``static_explorer``,
+  ``live_spice`` and ``live_explorer`` (the neuron's netlist and SKY130 models
+  for ngspice in the reader's browser, and the explorer that runs it) and
   ``cli`` (``python -m ntlib``, through ``__main__``).
 """
 

@@ -43,8 +43,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # chapters 10 and 11: the chip (design, simulator, cost, calibration)
     ("ntlib.chip.",),
     # readers of everything: figures, widgets, the command line, the facade
-    ("ntlib.plotting", "ntlib.static_explorer", "ntlib.widgets", "ntlib.cli.",
-     "ntlib.__main__", "ntlib"),
+    ("ntlib.plotting", "ntlib.static_explorer", "ntlib.live_spice",
+     "ntlib.live_explorer", "ntlib.widgets", "ntlib.cli.", "ntlib.__main__", "ntlib"),
 )
 
 
