@@ -1,9 +1,12 @@
 """The simulated chip's figures (chapter 10): every target of the chip, printed.
 
     python benchmarks/bench_chip.py [--chips 20] [--digits 20] [--jobs 2]
+        [--nominal-only]
 
 Prints, at tt and 27 C: the ANN, SNN, 3-bit SNN and nominal behavioural chip
-accuracies for the source and noise tasks; the SPICE output layer against the
+accuracies for the source and noise tasks, and the chip's accuracy with the
+membrane dependence of its synapse banks switched off (what that part of the
+model costs or gains; ``--nominal-only`` stops here); the SPICE output layer against the
 behavioural model on ``--digits`` test digits (prediction agreement, spike
 count error, seconds per digit, and a rerun of one digit at the single
 neuron's tighter tolerance); ``--chips`` mismatch chips before and after NT
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -37,6 +41,7 @@ def main() -> None:
     parser.add_argument("--chips", type=int, default=20)
     parser.add_argument("--digits", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--nominal-only", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
     setups = {name: chip_setup(name) for name in ("source", "noise")}
@@ -48,6 +53,12 @@ def main() -> None:
               f"{100 * ref['snn3bit_test_acc']:.2f} %, behavioural chip "
               f"{100 * nominal:.2f} % (chip - 3-bit SNN: "
               f"{100 * (nominal - ref['snn3bit_test_acc']):+.2f} points)", flush=True)
+        flat = replace(setup.design.circuit, membrane_v=())
+        flat_acc = Chip(setup.design, flat).accuracy(*setup.test, TIMESTEPS)
+        print(f"{name}: behavioural chip with flat synapse banks (no membrane "
+              f"dependence) {100 * flat_acc:.2f} %", flush=True)
+    if args.nominal_only:
+        return
 
     setup = setups["source"]
     x, y = setup.test[0][: args.digits], setup.test[1][: args.digits]

@@ -512,6 +512,30 @@ CLI_PROBES: dict[str, list[str]] = {
     "chip --data-dir 'a<newline>b'": ["chip", "--dataset", "mnist", "--data-dir",
                                       "a\nb"],
 }  # fmt: skip
+# The single neuron's input train and transient step (chapters 7 and 8).
+CLI_PROBES.update({
+    f"circuit {flag} {value}": ["circuit", "--supply-v", "1.0", flag, value]
+    for flag, value in (
+        ("--input", "poison"), ("--input", ""), ("--input-seed", "-1"),
+        ("--input-seed", "4294967296"), ("--input-seed", "1.5"),
+        ("--max-step", "0"), ("--max-step", "-1e-9"), ("--max-step", "inf"),
+        ("--max-step", "nan"), ("--max-step", "1"),
+    )
+})  # fmt: skip
+# A SPICE slice of one layer of the chip (chapter 10): unknown layers and
+# slices larger than the layer.
+CLI_PROBES.update({
+    f"chip {' '.join(argv)}": ["chip", "--level", "spice", *argv]
+    for argv in (
+        ("--layer", "conv3"), ("--layer", ""), ("--layer", "conv2", "--channels",
+                                                 "33"),
+        ("--layer", "conv1", "--patch", "9"), ("--layer", "dense", "--neurons", "65"),
+        ("--layer", "output", "--neurons", "11"), ("--layer", "dense", "--patch", "2"),
+        ("--layer", "conv2", "--neurons", "4"), ("--neurons", "2"),
+        ("--layer", "output", "--mismatch-seed", "0"),
+    )
+})  # fmt: skip
+CLI_PROBES["chip --layer output (behavioural level)"] = ["chip", "--layer", "output"]
 
 
 def _limited_run(root: Path, argv: list[str], env: dict[str, str], cwd: Path,

@@ -4,6 +4,10 @@ A published HTML page cannot run SPICE, so this explorer is a precomputed grid
 of SKY130 transients (one per synapse supply, cached on disk) drawn with
 Plotly: a slider picks the supply, and the membrane trace, the output spikes
 and the title (supply, firing rate, power) follow it, in the browser alone.
+The neuron is driven by seeded Poisson input trains: the traces are those of
+the first seed, and the rate is given as the mean over all the grid's seeds
+with its standard error (a periodic train would lock the rate to the input
+rate over a whole number, a staircase).
 :func:`explorer_grid` computes the grid; :func:`static_explorer` is the pure
 function that turns a grid into a displayable bundle.  Kernel readers also
 get the live ``ipywidgets`` explorer of :mod:`ntlib.widgets`.
@@ -25,6 +29,7 @@ EXPLORER_CLASS = "nt-explorer"
 
 def _grid_point(params: Any) -> dict[str, Any]:
     from ntlib.circuits.measure import spike_times_s, summarize
+    from ntlib.circuits.neuron import input_times_s
     from ntlib.circuits.simulate import simulate_neuron
 
     run = simulate_neuron(params)
@@ -40,13 +45,7 @@ def _grid_point(params: Any) -> dict[str, Any]:
         "firing_rate_hz": figures["firing_rate_hz"],
         "power_w": figures["power_w"],
         "power_w_by_domain": figures["power_w_by_domain"],
-        "input_times_us": np.round(
-            np.arange(
-                0.5 / params.input_rate_hz, params.duration_s, 1 / params.input_rate_hz
-            )
-            * 1e6,
-            4,
-        ).tolist(),
+        "input_times_us": np.round(input_times_s(params) * 1e6, 4).tolist(),
     }
 
 
@@ -71,44 +70,86 @@ def explorer_grid(
     input_rate_hz: float = 100e3,
     duration_s: float = 1e-3,
     processes: int = 1,
+    input_seeds: Sequence[int] = (0, 1, 2),
+    input_mode: str = "poisson",
 ) -> dict[str, Any]:
     """Simulate the SKY130 neuron at each synapse supply; traces and figures.
 
     See chapter ``supply_voltage``.
 
-    Each point is cached on disk (key: netlist text and model files), so a
-    rebuilt chapter reads the grid back in a fraction of a second.
+    Each supply is simulated once per input seed (the same seeds at every
+    supply), all in one pool of ``processes`` workers; each run is cached on
+    disk (key: netlist text and model files), so a rebuilt chapter reads the
+    grid back in a fraction of a second.  ``input_mode="periodic"`` runs one
+    periodic train per supply (the seeds do not apply).
 
     Returns:
-        ``{"weight_code", "input_rate_hz", "duration_s", "points": [...]}``;
-        each point has ``supply_v``, ``time_us``, ``membrane_v``,
-        ``spike_times_us``, ``firing_rate_hz``, ``power_w`` and
-        ``power_w_by_domain``.
+        ``{"weight_code", "input_rate_hz", "duration_s", "input_mode",
+        "input_seeds", "points": [...]}``; each point has ``supply_v``,
+        ``time_us``, ``membrane_v``, ``spike_times_us``, ``input_times_us``,
+        ``firing_rate_hz``, ``power_w`` and ``power_w_by_domain`` (the first
+        seed's run), ``rates_hz`` (one per seed), ``rate_mean_hz`` and
+        ``rate_sem_hz`` (standard error of the mean over seeds; 0 for one).
     """
-    from ntlib.circuits.neuron import params_grid
-    from ntlib.parallel import map_processes
+    from functools import partial
 
-    params = params_grid(
-        supply_v, (weight_code,), input_rate_hz=input_rate_hz, duration_s=duration_s
-    )
+    from ntlib.circuits.measure import simulate_summary
+    from ntlib.circuits.neuron import params_grid
+    from ntlib.parallel import run_calls
+
+    seeds = [0] if input_mode == "periodic" else [int(s) for s in input_seeds]
+    if not seeds:
+        raise ValueError("input_seeds must name at least one seed")
+    grids = [
+        params_grid(
+            supply_v, (weight_code,), input_rate_hz=input_rate_hz,
+            duration_s=duration_s, input_mode=input_mode, input_seed=seed,
+        )
+        for seed in seeds
+    ]
+    calls = [partial(explorer_point, p) for p in grids[0]] + [
+        partial(simulate_summary, p) for grid in grids[1:] for p in grid
+    ]
+    results = run_calls(calls, processes)
+    points = results[: len(grids[0])]
+    for i, point in enumerate(points):
+        rates = [point["firing_rate_hz"]] + [
+            results[len(points) * k + i]["firing_rate_hz"]
+            for k in range(1, len(seeds))
+        ]
+        point["rates_hz"] = rates
+        point["rate_mean_hz"] = float(np.mean(rates))
+        point["rate_sem_hz"] = (
+            float(np.std(rates, ddof=1) / np.sqrt(len(rates))) if len(rates) > 1
+            else 0.0
+        )
     return {
         "weight_code": weight_code,
         "input_rate_hz": input_rate_hz,
         "duration_s": duration_s,
-        "points": map_processes(explorer_point, params, processes),
+        "input_mode": input_mode,
+        "input_seeds": seeds,
+        "points": points,
     }
 
 
 def point_title(point: dict[str, Any]) -> str:
     """The title for one grid point: supply, firing rate and power.
 
+    With several input seeds the rate is their mean and its standard error.
+
     Example:
         >>> point_title({"supply_v": 1.2, "firing_rate_hz": 14300.0, "power_w": 52e-9})
         'synapse supply 1.20 V: 14.3 kHz, 52 nW'
     """
-    return (
-        f"synapse supply {point['supply_v']:.2f} V: "
-        f"{point['firing_rate_hz'] / 1e3:.1f} kHz, {point['power_w'] * 1e9:.0f} nW"
+    rate = f"{point['firing_rate_hz'] / 1e3:.1f} kHz"
+    if len(point.get("rates_hz", ())) > 1:
+        rate = (
+            f"{point['rate_mean_hz'] / 1e3:.1f} +- {point['rate_sem_hz'] / 1e3:.1f} "
+            f"kHz (mean of {len(point['rates_hz'])} input trains)"
+        )
+    return f"synapse supply {point['supply_v']:.2f} V: {rate}, " + (
+        f"{point['power_w'] * 1e9:.0f} nW"
     )
 
 

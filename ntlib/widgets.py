@@ -49,6 +49,8 @@ def plot_neuron(
     weight_code: int = 7,
     input_rate_hz: float = 100e3,
     duration_s: float = 1e-3,
+    input_mode: str = "poisson",
+    input_seed: int = 0,
 ) -> Figure:
     """Simulate the SKY130 neuron (or read it from the disk cache) and draw it.
 
@@ -56,7 +58,9 @@ def plot_neuron(
 
     Membrane trace, input and output spikes, firing rate and power by domain.
     A point computed before (the chapter precomputes the explorer's grid) is
-    read from disk; a new one runs one transient.
+    read from disk; a new one runs one transient.  The input is a seeded
+    Poisson train (``input_seed``) or, with ``input_mode="periodic"``, a
+    periodic one.
 
     Example:
         >>> fig = plot_neuron(supply_v=1.1)  # doctest: +SKIP
@@ -67,6 +71,8 @@ def plot_neuron(
         input_rate_hz=input_rate_hz,
         bias_supply_v=bias_supply_v,
         duration_s=duration_s,
+        input_mode=input_mode,
+        input_seed=int(input_seed),
     )
     point = explorer_point(params)
     # A fixed layout: constrained layout would double the drawing time of a
@@ -79,7 +85,7 @@ def plot_neuron(
     ax_mem.set_title(
         f"synapse {supply_v:.2f} V, code {int(weight_code):+d}, "
         f"bias {'off' if bias_supply_v == 0 else f'{bias_supply_v:.2f} V'}, "
-        f"input {input_rate_hz / 1e3:.0f} kHz"
+        f"input {input_rate_hz / 1e3:.0f} kHz {input_mode}"
     )
     _draw_raster(ax_raster, point, duration_s)
     _draw_rate_and_power(ax_rate, ax_power, point)
@@ -141,11 +147,30 @@ def _draw_rate_and_power(ax_rate: Any, ax_power: Any, point: dict[str, Any]) -> 
     ax_power.set_title(f"total {point['power_w'] * 1e9:.0f} nW", fontsize="small")
 
 
-def plot_supply_sweep(rows: Sequence[dict[str, Any]]) -> Figure:
-    """Firing rate and power against synapse supply, from :func:`sweep_supply` rows."""
+def plot_supply_sweep(
+    rows: Sequence[dict[str, Any]],
+    periodic_rows: Sequence[dict[str, Any]] | None = None,
+) -> Figure:
+    """Firing rate and power against synapse supply (chapter ``supply_voltage``).
+
+    ``rows`` are :func:`~ntlib.circuits.measure.sweep_supply` rows or the
+    points of :func:`~ntlib.static_explorer.explorer_grid`; points with
+    ``rate_mean_hz`` and ``rate_sem_hz`` (several Poisson input seeds) are
+    drawn as the mean with standard-error bars.  ``periodic_rows``, the same
+    supplies under a periodic input train, are drawn beside them: a staircase.
+    """
     supply = np.array([row["supply_v"] for row in rows])
     fig, (ax_rate, ax_power) = plt.subplots(1, 2, figsize=(8, 3.2))
-    ax_rate.plot(supply, [row["firing_rate_hz"] / 1e3 for row in rows], "o-")
+    mean = [row.get("rate_mean_hz", row["firing_rate_hz"]) / 1e3 for row in rows]
+    sem = [row.get("rate_sem_hz", 0.0) / 1e3 for row in rows]
+    ax_rate.errorbar(supply, mean, yerr=sem, fmt="o-", capsize=3, label="Poisson")
+    if periodic_rows is not None:
+        ax_rate.plot(
+            [row["supply_v"] for row in periodic_rows],
+            [row["firing_rate_hz"] / 1e3 for row in periodic_rows],
+            "s--", drawstyle="steps-mid", color="#5c5c5c", label="periodic",
+        )
+        ax_rate.legend()
     ax_rate.set_xlabel("synapse supply (V)")
     ax_rate.set_ylabel("firing rate (kHz)")
     for domain in rows[0]["power_w_by_domain"]:
@@ -175,8 +200,9 @@ def explorer_controls() -> dict[str, Any]:
 
     See chapter ``supply_voltage``.
 
-    Synapse supply, bias supply (``off`` = 0 V), weight code and input rate;
-    each answers on release (``continuous_update=False``).
+    Synapse supply, bias supply (``off`` = 0 V), weight code, input rate and
+    input train (Poisson, seed 0, or periodic); each answers on release
+    (``continuous_update=False``).
     """
     import ipywidgets as widgets
 
@@ -219,6 +245,13 @@ def explorer_controls() -> dict[str, Any]:
             ],
             value=100e3,
             description="input rate",
+            continuous_update=False,
+            style=style,
+        ),
+        "input_mode": widgets.SelectionSlider(
+            options=["poisson", "periodic"],
+            value="poisson",
+            description="input train",
             continuous_update=False,
             style=style,
         ),

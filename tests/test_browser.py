@@ -170,6 +170,76 @@ PAGE_FACTS_JS = """() => ({
 })"""
 
 
+#: Layout of a page as a student reads it: what sticks out of the column
+#: (outside a frame that scrolls), code lines wider than 79 characters, "chapter
+#: N" written without a link, and the chapter and figure numbers.
+LAYOUT_FACTS_JS = """() => {
+  const main = document.querySelector('article.bd-article');
+  if (!main) return null;
+  const limit = main.getBoundingClientRect().right + 1;
+  const sticking = [];
+  for (const el of main.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= limit) continue;
+    let p = el.parentElement, framed = false;
+    while (p && p !== main) {
+      const s = getComputedStyle(p);
+      if ((s.overflowX === 'auto' || s.overflowX === 'scroll')
+          && p.getBoundingClientRect().right <= limit) { framed = true; break; }
+      p = p.parentElement;
+    }
+    if (!framed) sticking.push(`${el.tagName.toLowerCase()} `
+        + `(${Math.round(r.right - limit)} px): ${el.textContent.slice(0, 40)}`);
+  }
+  const longLines = [...main.querySelectorAll('div.cell_input pre')]
+    .flatMap(pre => pre.textContent.split('\\n')).filter(l => l.length > 79);
+  const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+  const unlinked = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (node.parentElement.closest('a, pre, code, .cell_input, .cell_output'))
+      continue;
+    const found = node.textContent.match(/\\b[Cc]hapters? \\d+/);
+    if (found) unlinked.push(node.textContent.trim().slice(0, 60));
+  }
+  const number = document.querySelector('h1 .section-number');
+  return {
+    sticking: sticking.slice(0, 5), longLines: longLines.slice(0, 5),
+    unlinked: unlinked.slice(0, 5),
+    chapterNumber: number ? number.textContent.trim() : '',
+    figureNumbers: [...main.querySelectorAll('figcaption .caption-number')]
+      .map(e => e.textContent.trim()),
+  };
+}"""
+
+
+def chapter_number(page_path: str) -> int | None:
+    """The number a chapter page carries (None: the toolbox and the rest)."""
+    stem = Path(page_path).stem
+    prefix = stem.split("_", 1)[0]
+    return int(prefix) if prefix.isdigit() and int(prefix) > 0 else None
+
+
+def layout_problems(page, page_path: str) -> list[str]:
+    facts = page.evaluate(LAYOUT_FACTS_JS)
+    if facts is None:
+        return []
+    problems = [f"sticks out of the column: {s}" for s in facts["sticking"]]
+    problems += [f"code line over 79 characters: {line}"
+                 for line in facts["longLines"]]
+    problems += [f"a chapter named without a link: {t!r}"
+                 for t in facts["unlinked"]]
+    number = chapter_number(page_path)
+    if number is not None:
+        if facts["chapterNumber"] != f"{number}.":
+            problems.append(f"title numbered {facts['chapterNumber']!r}, "
+                            f"not {number}.")
+        problems += [f"figure numbered {f!r} in chapter {number}"
+                     for f in facts["figureNumbers"]
+                     if not f.startswith(f"Fig. {number}.")]
+    return problems
+
+
 def check_explorer(page, index: int) -> str | None:
     """Click another step on an explorer's slider rail; None if its title changed."""
     explorer = page.locator(".nt-explorer").nth(index)
@@ -230,6 +300,7 @@ def inspect(browser, origin: str, page_path: str, screenshot: Path | None) -> li
         page.evaluate(MATHJAX_DONE_JS)
         facts = page.evaluate(PAGE_FACTS_JS)
         text = page.evaluate(PAGE_TEXT_JS)
+        problems += layout_problems(page, page_path)
         problems += [f"image did not load: {src}" for src in facts["brokenImages"]]
         problems += [f"image without descriptive alt text: {src}"
                      for src in facts["undescribedImages"]]
@@ -267,6 +338,21 @@ def test_page(browser, origin, screenshots, page_path):
     name = page_path.replace("/", "__").removesuffix(".html") + ".png"
     problems = inspect(browser, origin, page_path, screenshots / name)
     assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("page_path", [p for p in PAGES if p != "index.html"])
+def test_page_fits_a_phone(browser, origin, page_path):
+    """At 390 px (a phone), nothing sticks out of the column either."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(f"{origin}/{page_path}", wait_until="load")
+        page.evaluate(MATHJAX_DONE_JS)
+        problems = [p for p in layout_problems(page, page_path)
+                    if p.startswith("sticks out")]
+    finally:
+        context.close()
+    assert not problems, f"{page_path} at 390 px:\n  " + "\n  ".join(problems)
 
 
 def test_every_chapter_is_a_page():

@@ -151,3 +151,41 @@ def test_sphinx_numbers_the_chapters_as_their_files() -> None:
     files = [int(Path(f).name[:2]) for f in numbered]
     assert files == list(range(1, len(files) + 1))
     assert len(files) == max(n for n, _ in ntsite.chapter_docs(ROOT).values())
+
+
+RAW_CHAPTER = re.compile(r"\b[Cc]hapters? \d")
+FENCE = re.compile(r"^(`{3,}|~{3,})(.*)$")
+CODE_SPAN = re.compile(r"(?<!\})`[^`\n]*`")
+
+
+def prose_of(markdown: str) -> str:
+    """``markdown`` without its code: fenced code blocks (not directives such
+    as ``{dropdown}``, whose bodies are prose) and inline code spans."""
+    kept, fences = [], []  # fences: open (marker, is_code), innermost last
+    for line in markdown.splitlines():
+        match = FENCE.match(line.strip())
+        if match:
+            marker, info = match.groups()
+            if fences and not info.strip() and marker[0] == fences[-1][0][0] \
+                    and len(marker) >= len(fences[-1][0]):
+                fences.pop()
+            else:
+                fences.append((marker, not info.strip().startswith("{")))
+            continue
+        if not any(code for _, code in fences):
+            kept.append(CODE_SPAN.sub("", line))
+    return "\n".join(kept)
+
+
+def test_prose_names_chapters_with_links_that_cannot_go_stale() -> None:
+    # "chapter 8" typed by hand goes stale when chapters move; {chapter} does not
+    found = []
+    for path in sorted((ROOT / "book").glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] != "markdown":
+                continue
+            prose = prose_of("".join(cell["source"]))
+            found += [f"{path.name} cell {index}: {m.group(0)}"
+                      for m in RAW_CHAPTER.finditer(prose)]
+    assert found == []

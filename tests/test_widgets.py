@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from ntlib.static_explorer import explorer_figure, point_title
@@ -91,6 +92,32 @@ def test_sweep_figure_and_explorer() -> None:
         "bias supply (V)",
         "weight code",
         "input rate",
+        "input train",
     }
     assert all(not child.continuous_update for child in widget.children[:-1])
     plt.close("all")
+
+
+def test_sweep_figure_draws_seed_error_bars_beside_the_periodic_staircase() -> None:
+    rows = [
+        {
+            "supply_v": v,
+            "firing_rate_hz": r,
+            "rates_hz": [r - 100.0, r + 100.0],
+            "rate_mean_hz": r,
+            "rate_sem_hz": 100.0,
+            "power_w": 1e-8,
+            "power_w_by_domain": {"synapse": 5e-9, "neuron": 5e-9},
+        }
+        for v, r in [(0.9, 1e3), (1.2, 2e3)]
+    ]
+    periodic = [{**row, "firing_rate_hz": 1.5e3} for row in rows]
+    fig = plot_supply_sweep(rows, periodic_rows=periodic)
+    ax_rate = fig.get_axes()[0]
+    (bars,) = ax_rate.containers
+    segments = bars.lines[2][0].get_segments()
+    np.testing.assert_allclose([s[:, 1] for s in segments], [[0.9, 1.1], [1.9, 2.1]])
+    labels = [line.get_label() for line in ax_rate.get_lines()]
+    assert "periodic" in labels
+    plt.close(fig)
+    assert "2.0 +- 0.1 kHz (mean of 2 input trains)" in point_title(rows[1])

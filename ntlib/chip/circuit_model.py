@@ -1,32 +1,43 @@
-"""The analog neuron as a behavioural model, every parameter measured in SPICE.
+"""The analog neuron as a behavioural model, its parameters measured in SPICE.
 
 See chapter ``chip``.
 
 A simulated chip runs tens of thousands of neurons over hundreds of digits:
 far beyond SPICE.  So each neuron becomes a discrete-time leaky
-integrate-and-fire model whose parameters are measured on chapter ``analog_neuron``'s
-SKY130 circuit, at the chip's corner and temperature:
+integrate-and-fire model whose parameters are measured on chapter
+``analog_neuron``'s SKY130 circuit (transistors, and the PDK's own poly
+resistors and MIM capacitors), at the chip's corner and temperature
+(:mod:`ntlib.chip.measurements` holds the SPICE runs):
 
 * **one time step** ``STEP_S`` is 20 µs: longer than the neuron's refractory
-  period (about 16 µs), so a spike's reset never swallows the next step's
-  input; chapters ``supply_voltage`` and ``energy`` drove the single neuron at 100 kHz,
-  where it does;
+  period, so a spike's reset never swallows the next step's input;
 * **synaptic gain**: how far one input event of code +1 (or -1) moves the
-  membrane, as a fraction of the firing threshold, against the synapse supply.
-  Measured from the membrane's jump when a code +2 (-2) event arrives with the
-  membrane at 0.25 V, less the same run at code 0.  The excitatory units and
-  the inhibitory drivers sit on separate supplies, so each has its own curve;
+  membrane, as a fraction of the firing threshold, against the synapse supply,
+  measured with the membrane at ``HOLD_V`` (code +-2 events, less the same
+  copy at code 0).  The excitatory units and the inhibitory drivers sit on
+  separate supplies, so each has its own curve;
+* **membrane dependence**: the jump of an event also depends on the membrane
+  voltage it lands on (the inhibitory NMOS sinks are in triode over most of
+  the range, the excitatory PMOS sources leave saturation near the threshold
+  at low supplies): a factor per bank on a grid of membrane voltages from 0
+  to near the threshold, at every supply of the gain grid.  An event's charge
+  is delivered in parts, each part's factor read at the membrane it finds
+  (:meth:`CircuitModel.jump`; the chip does the same for a step's events);
 * **threshold**: the rheobase times the leak resistance (exact for an LIF);
-* **leak**: ``beta = exp(-STEP_S / (R C))`` with the membrane's R and C;
-* **refractory period**: chapter ``analog_neuron``'s LIF fit of the SKY130 neuron (rates
-  under constant currents); the reset holds the membrane for that long after
-  a spike, so the input of every whole step inside it is lost;
+* **leak**: ``beta = exp(-STEP_S / (R C))`` with R and C fitted to the
+  neuron's subthreshold step response at the condition (the PDK's resistor
+  moves about +-15 % across its R+C corners and -1.5e-3 per K, its capacitor
+  about +-11 %);
+* **refractory period**: the LIF fit of rates under constant currents at the
+  condition; the reset holds the membrane for that long after a spike, so the
+  input of every whole step inside it is lost (a strong current overpowers
+  the reset sooner: :meth:`CircuitModel.refractory_against_s`);
 * **NT bias**: a bias of ``b`` rheobases adds ``b * STEP_S / (R C)``
-  thresholds per step (the rheobase current charges ``C`` to threshold in
-  ``R C``);
+  thresholds per step;
 * **mismatch**: the relative spread of the unit sources (synapse PMOS and
-  NMOS, bias PMOS and NMOS), from a SPICE operating point of 200 mismatched
-  copies each (the PDK's own mismatch models).
+  NMOS on a grid of supplies, bias PMOS and NMOS) from 200 mismatched copies
+  each, and of the comparator's trip voltage from 30 mismatched neurons, all
+  at the condition (the PDK's own mismatch models).
 
 The membrane cannot go below ground (the inhibitory sinks stop there) and
 resets to zero after a spike: both are kept in the model.
@@ -38,6 +49,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ntlib.chip import measurements as spice
+from ntlib.chip.measurements import GAIN_CODE, HOLD_V  # noqa: F401 (chapter ``chip``)
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.characterize import (
     BiasReach,
@@ -45,18 +58,13 @@ from ntlib.circuits.characterize import (
     bias_range_rheobase,
     rheobase_a,
 )
-from ntlib.circuits.lif_fit import fit_circuit
-from ntlib.circuits.mismatch import unit_current_spread
 from ntlib.circuits.neuron import (
     FEEDBACK_CAPACITANCE_F,
     LEAK_RESISTANCE_OHM,
     MEMBRANE_CAPACITANCE_F,
     NeuronParams,
-    build_netlist,
-    params_grid,
 )
 from ntlib.circuits.process import DEFAULT_PROCESS, get_process
-from ntlib.circuits.simulate import run_netlist
 from ntlib.parallel import map_processes
 
 STEP_S = 20e-6
@@ -64,15 +72,8 @@ STEP_S = 20e-6
 SINGLE_NEURON_PERIOD_S = 10e-6
 #: Synapse supplies at which the gain is measured (the documented range).
 SUPPLY_GRID_V: tuple[float, ...] = (0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 1.65, 1.8)
-#: Code of the measuring events (small enough never to reach the threshold).
-GAIN_CODE = 2
-#: Membrane voltage at which an event's jump is measured.
-HOLD_V = 0.25
-#: Time after the first event's start at which its jump is read.
-_READ_AFTER_S = 1.5e-6
-_FIRST_EVENT_S = SINGLE_NEURON_PERIOD_S / 2
-
-
+#: Parts in which :meth:`CircuitModel.jump` delivers one event's charge.
+JUMP_SUBSTEPS = 8
 #: The process the chip is built in.
 PROCESS = get_process(DEFAULT_PROCESS)
 
@@ -85,14 +86,28 @@ class CircuitModel(BiasReach):
         corner, temp_c: the conditions measured.
         supply_v: the synapse supplies of the gain curves, volts.
         excite_gain, inhibit_gain: threshold fractions one event of code +1
-            / -1 moves the membrane, at each supply (both positive).
+            / -1 moves the membrane at ``HOLD_V``, at each supply (both
+            positive).
         threshold_v: firing threshold (rheobase times leak resistance).
         rheobase_a: the rheobase current.
-        tau_s: membrane time constant ``R C``.
+        tau_s: membrane time constant ``R C`` (fitted at the condition).
         bias_range_rheobase, bias_gap_rheobase: what the NT bias sources can
             hold, as in chapter ``energy``.
-        sigma: relative mismatch of one unit source, by kind (``excite``,
-            ``inhibit``, ``bias``, ``bias_sink``).
+        sigma: relative mismatch at the nominal supply, by kind: one unit
+            source (``excite``, ``inhibit``, ``bias``, ``bias_sink``) and the
+            comparator's trip voltage (``threshold``).
+        refractory_s: how long the reset holds the membrane after a spike.
+        membrane_v: the membrane voltages of the jump grid (empty: no
+            membrane dependence).
+        excite_factor, inhibit_factor: per supply of ``supply_v``, the jump
+            of an event landing at each ``membrane_v`` over its jump at
+            ``HOLD_V``.
+        leak_ohm, capacitance_f: the fitted R and C (``tau_s = R C``).
+        sigma_supply_v, sigma_excite, sigma_inhibit: the banks' unit spreads
+            on a grid of supplies (empty: ``sigma`` at every supply).
+        strong_current_a, strong_refractory_s: how long the reset holds the
+            membrane against strong constant currents (empty: always
+            ``refractory_s``).
     """
 
     corner: str
@@ -106,10 +121,31 @@ class CircuitModel(BiasReach):
     bias_source: tuple[tuple[float, ...], tuple[float, ...]]
     bias_sink: tuple[tuple[float, ...], tuple[float, ...]]
     refractory_s: float = 0.0
+    membrane_v: tuple[float, ...] = ()
+    excite_factor: tuple[tuple[float, ...], ...] = ()
+    inhibit_factor: tuple[tuple[float, ...], ...] = ()
+    leak_ohm: float = LEAK_RESISTANCE_OHM
+    capacitance_f: float = MEMBRANE_CAPACITANCE_F + FEEDBACK_CAPACITANCE_F
+    sigma_supply_v: tuple[float, ...] = ()
+    sigma_excite: tuple[float, ...] = ()
+    sigma_inhibit: tuple[float, ...] = ()
+    strong_current_a: tuple[float, ...] = ()
+    strong_refractory_s: tuple[float, ...] = ()
 
     def refractory_steps(self, step_s: float = STEP_S) -> int:
         """Whole time steps of ``step_s`` whose input a spike's reset swallows."""
         return int(self.refractory_s // step_s)
+
+    def refractory_against_s(self, current_a: float) -> float:
+        """How long the reset holds the membrane against an input ``current_a``.
+
+        ``refractory_s`` for currents up to the first strong one measured;
+        shorter for stronger ones (interpolated in log current).
+        """
+        if not self.strong_current_a or current_a <= self.strong_current_a[0]:
+            return self.refractory_s
+        return float(np.interp(np.log(current_a), np.log(self.strong_current_a),
+                               self.strong_refractory_s))
 
     def bias_rheobase(self, source_v: np.ndarray, sink_v: np.ndarray) -> np.ndarray:
         """Bias (rheobase units) that the bias domains at these supplies deliver."""
@@ -157,40 +193,83 @@ class CircuitModel(BiasReach):
         gains = np.asarray(self.excite_gain if bank == "excite" else self.inhibit_gain)
         return float(np.interp(np.clip(gain, gains[0], gains[-1]), gains, self.supply_v))
 
+    def membrane_factor(
+        self, supply_v: float, bank: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(membrane in thresholds, factor)``: the ``bank``'s jump against membrane.
 
-def _jump_netlists(corner: str, temp_c: float) -> list[str]:
-    """Per supply of the grid: codes +GAIN_CODE, -GAIN_CODE and 0, membrane held."""
-    grid = params_grid(SUPPLY_GRID_V, (GAIN_CODE, -GAIN_CODE, 0), duration_s=50e-6,
-                       corner=corner, temp_c=temp_c)
-    return [build_netlist(params).replace(".ic v(mem)=0 ", f".ic v(mem)={HOLD_V:g} ")
-            for params in grid]
+        At ``supply_v`` (each grid voltage's factor interpolated between the
+        measured supplies); beyond the grid the end values hold.  A model
+        without a grid gives a factor of 1 everywhere.
+        """
+        if not self.membrane_v:
+            return np.array([0.0, 1.0]), np.array([1.0, 1.0])
+        rows = np.asarray(
+            self.excite_factor if bank == "excite" else self.inhibit_factor)
+        factor = [np.interp(supply_v, self.supply_v, rows[:, j])
+                  for j in range(rows.shape[1])]
+        return np.asarray(self.membrane_v) / self.threshold_v, np.asarray(factor)
+
+    def jump(self, code: int, supply_v: float, membrane: float) -> float:
+        """Thresholds that one event of ``code`` adds to a membrane at ``membrane``."""
+        if code == 0:
+            return 0.0
+        bank = "excite" if code > 0 else "inhibit"
+        gain = self.gains_at(supply_v)[0 if code > 0 else 1]
+        grid, factor = self.membrane_factor(supply_v, bank)
+        # the charge arrives over the pulse: the factor follows the membrane
+        v = membrane
+        for _ in range(JUMP_SUBSTEPS):
+            v = max(v + code * gain * np.interp(v, grid, factor) / JUMP_SUBSTEPS, 0.0)
+        return float(v - membrane)
+
+    def sigma_at(self, kind: str, supply_v: float) -> float:
+        """Relative spread of one ``kind`` unit at ``supply_v`` (``sigma``'s scale).
+
+        The measured curve against supply, scaled so that it passes through
+        ``sigma[kind]`` at the nominal supply (a model with a wider ``sigma``
+        widens every supply alike).
+        """
+        curve = {"excite": self.sigma_excite, "inhibit": self.sigma_inhibit}.get(kind)
+        if not curve or not self.sigma_supply_v:
+            return self.sigma[kind]
+        at = np.interp(supply_v, self.sigma_supply_v, curve)
+        nominal = np.interp(PROCESS.nominal_supply_v, self.sigma_supply_v, curve)
+        return float(self.sigma[kind] * at / nominal)
 
 
-def _membrane_at_read(netlist: str) -> float:
-    vectors = run_netlist(netlist, describe="event jump")
-    return float(np.interp(_FIRST_EVENT_S + _READ_AFTER_S, vectors["time"],
-                           vectors["mem"]))
+def _first_round(corner: str, temp_c: float, rheobase: float, processes: int) -> dict:
+    """R, C, refractory period and comparator spread (cached)."""
+    lif = spice.lif_netlists(corner, temp_c)
+    spread = spice.threshold_netlist(corner, temp_c, rheobase)
+    key = cache_key("chip-lif", lif, spread, PROCESS.cache_key(corner))
+
+    def measure() -> dict:
+        lif_fit, threshold = map_processes(
+            spice.run_task, [("step", lif), ("threshold", spread)], processes)
+        return {**lif_fit, "threshold_sigma": threshold["sigma"]}
+
+    return cached_json(key, measure)
 
 
-def _measure_gains(netlists: list[str], threshold_v: float, processes: int) -> dict:
-    # three netlists per supply: code +GAIN_CODE, -GAIN_CODE and 0
-    membranes = map_processes(_membrane_at_read, netlists, processes)
-    excite, inhibit = [], []
-    for up, down, rest in zip(*[iter(membranes)] * 3, strict=True):
-        excite.append((up - rest) / GAIN_CODE / threshold_v)
-        inhibit.append((rest - down) / GAIN_CODE / threshold_v)
-    return {"excite": excite, "inhibit": inhibit}
+def _second_round(corner: str, temp_c: float, threshold_v: float,
+                  processes: int) -> dict:
+    """Jumps on the membrane grid at every supply, unit spreads (cached)."""
+    membranes = spice.membrane_grid_v(threshold_v)
+    jumps = [spice.jump_netlist(corner, temp_c, v, membranes) for v in SUPPLY_GRID_V]
+    units = spice.unit_spread_items(corner, temp_c)
+    key = cache_key("chip-jumps", jumps, units, threshold_v, PROCESS.cache_key(corner))
 
+    def measure() -> dict:
+        tasks = [("jumps", n, membranes) for n in jumps] + [("unit", u) for u in units]
+        results = map_processes(spice.run_task, tasks, processes)
+        rows = [spice.event_jumps(r, membranes, threshold_v)
+                for r in results[:len(jumps)]]
+        return {"membrane_v": membranes, "rows": rows,
+                "units": dict(zip([f"{k}@{v:g}" for k, v, *_ in units],
+                                  results[len(jumps):], strict=True))}
 
-def _measure_sigma() -> dict[str, float]:
-    # the relative spread, measured once at tt and 27 C for every condition
-    out = {}
-    nominal = PROCESS.nominal_supply_v
-    for kind, supply in (("excite", nominal), ("inhibit", nominal), ("bias", nominal),
-                         ("bias_sink", 0.6)):
-        currents = unit_current_spread(kind, supply_v=supply, devices=200, seed=7)
-        out[kind] = float(np.std(currents) / np.mean(currents))
-    return out
+    return cached_json(key, measure)
 
 
 def circuit_model(
@@ -198,8 +277,8 @@ def circuit_model(
 ) -> CircuitModel:
     """Measure (or read from the disk cache) the behavioural model (chapter ``chip``).
 
-    About 30 short SPICE runs per corner and temperature, a few seconds each
-    (the 24 gain runs in ``processes`` worker processes); cached under
+    Two rounds of SPICE runs per corner and temperature, in ``processes``
+    worker processes (:mod:`ntlib.chip.measurements`); cached under
     ``$NTLIB_CACHE_DIR/circuits`` keyed by every netlist and the model files'
     identity.
     """
@@ -207,35 +286,47 @@ def circuit_model(
     low, high = PROCESS.temperature_range_c
     if not low <= temp_c <= high:
         raise ValueError(f"temp_c must lie in {low:g}-{high:g} C; got {temp_c!r}")
-    params = NeuronParams(corner=corner, temp_c=temp_c)
-    rheobase = rheobase_a(params)
-    threshold_v = rheobase * LEAK_RESISTANCE_OHM
-    netlists = _jump_netlists(corner, temp_c)
-    key = cache_key("chip-gains", netlists, threshold_v, PROCESS.cache_key(corner))
-    gains = cached_json(key, lambda: _measure_gains(netlists, threshold_v, processes))
-    sigma_key = cache_key("chip-sigma", PROCESS.cache_key("tt"))
-    sigma = cached_json(sigma_key, _measure_sigma)
-    refractory_key = cache_key("chip-refractory", PROCESS.cache_key("tt"))
-    refractory = cached_json(
-        refractory_key, lambda: float(fit_circuit(process=PROCESS.name).refractory_s)
-    )
+    rheobase = rheobase_a(NeuronParams(corner=corner, temp_c=temp_c))
+    first = _first_round(corner, temp_c, rheobase, processes)
+    threshold_v = rheobase * first["leak_ohm"]
+    second = _second_round(corner, temp_c, threshold_v, processes)
+    rows, units = second["rows"], second["units"]
+    excite_factor = [spice.drop_fired(r["excite_factor"]) for r in rows]
+    nominal = PROCESS.nominal_supply_v
     curves = bias_curves(PROCESS.name, corner, temp_c)
     bias_range, bias_gap = bias_range_rheobase(curves, rheobase)
+    grid = spice.SIGMA_SUPPLY_V
     return CircuitModel(
         corner=corner,
         temp_c=float(temp_c),
         supply_v=SUPPLY_GRID_V,
-        excite_gain=tuple(gains["excite"]),
-        inhibit_gain=tuple(gains["inhibit"]),
+        excite_gain=tuple(r["excite"] for r in rows),
+        inhibit_gain=tuple(r["inhibit"] for r in rows),
         threshold_v=threshold_v,
         rheobase_a=rheobase,
-        tau_s=LEAK_RESISTANCE_OHM * (MEMBRANE_CAPACITANCE_F + FEEDBACK_CAPACITANCE_F),
+        tau_s=first["tau_s"],
         bias_range_rheobase=bias_range,
         bias_gap_rheobase=bias_gap,
-        sigma=sigma,
+        sigma={
+            "excite": units[f"excite@{nominal:g}"],
+            "inhibit": units[f"inhibit@{nominal:g}"],
+            "bias": units[f"bias@{nominal:g}"],
+            "bias_sink": units[f"bias_sink@{spice.BIAS_SINK_SIGMA_V:g}"],
+            "threshold": first["threshold_sigma"],
+        },
         bias_source=(curves.source_supply_v, curves.source_a),
         bias_sink=(curves.sink_supply_v, curves.sink_a),
-        refractory_s=refractory,
+        refractory_s=first["refractory_s"],
+        membrane_v=tuple(second["membrane_v"]),
+        excite_factor=tuple(tuple(f) for f in excite_factor),
+        inhibit_factor=tuple(tuple(r["inhibit_factor"]) for r in rows),
+        leak_ohm=first["leak_ohm"],
+        capacitance_f=first["capacitance_f"],
+        sigma_supply_v=grid,
+        sigma_excite=tuple(units[f"excite@{v:g}"] for v in grid),
+        sigma_inhibit=tuple(units[f"inhibit@{v:g}"] for v in grid),
+        strong_current_a=spice.STRONG_CURRENTS_A,
+        strong_refractory_s=tuple(first["refractory_by_current_s"]),
     )
 
 
@@ -250,19 +341,21 @@ def behavioural_rate_hz(
 
     See chapter ``chip``.
 
-    The behavioural twin of chapter ``supply_voltage``'s single-neuron transient: a
-    synapse of weight ``code`` receiving a spike every ``step_s`` (100 kHz by default).
-    Counted like :func:`ntlib.circuits.measure.firing_rate_hz`: inverse mean interval.
+    The discrete-time twin of chapter ``supply_voltage``'s periodic
+    single-neuron transient: a synapse of weight ``code`` receiving a spike
+    every ``step_s`` (100 kHz by default), each jump at the membrane it lands
+    on.  Counted like :func:`ntlib.circuits.measure.firing_rate_hz`: inverse
+    mean interval.  (:mod:`ntlib.chip.twin` drives the twin with any input
+    times, a Poisson train included.)
     """
-    excite, inhibit = circuit.gains_at(supply_v)
-    jump = code * (excite if code > 0 else inhibit)
     beta, refractory = circuit.beta(step_s), circuit.refractory_steps(step_s)
     v, times, held = 0.0, [], 0
     for step in range(steps):
         if held:
             held -= 1
             continue
-        v = max(beta * v + jump, 0.0)
+        v = beta * v
+        v = max(v + circuit.jump(code, supply_v, v), 0.0)
         if v >= 1.0:
             times.append(step)
             v, held = 0.0, refractory

@@ -7,7 +7,12 @@ by step (:meth:`Chip.run`), counting the synaptic events that
 
 A neuron of the chip leaks, resets to zero, cannot go below ground, and
 loses the input of the steps its reset holds it after a spike (the measured
-refractory period): the converted network's neurons do none of these.
+refractory period): the converted network's neurons do none of these.  Each
+step's input is split into its excitatory and inhibitory parts, and each
+part is scaled by its bank's factor at the membrane voltage the events land
+on (:meth:`~ntlib.chip.circuit_model.CircuitModel.membrane_factor`): an
+inhibitory event moves a membrane near ground far less than one near the
+threshold.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from ntlib.chip.circuit_model import CircuitModel
 from ntlib.chip.design import ChipDesign, ChipLayer, snap_to_dac
 from ntlib.circuits.characterize import realisable_biases
 from ntlib.quantise import MAX_CODE
+
+#: Parts in which a step's input charge is delivered (see :meth:`Chip._input`).
+INPUT_SUBSTEPS = 4
 
 
 @dataclass
@@ -44,9 +52,25 @@ class Chip:
             (the design's own for a nominal chip).
         mismatch_seed: ``None`` for nominal devices; an integer draws every
             synapse's and bias source's mismatch from the measured spreads
-            (a synapse of ``|code|`` units: ``sigma / sqrt(|code|)``).
+            (a synapse of ``|code|`` units: ``sigma / sqrt(|code|)``, its
+            bank's spread at the layer's supply), then every neuron's
+            threshold (the comparator's spread).
         trims: extra bias per neuron, rheobase units (the calibration's),
             one array per layer; ``None`` for none.
+
+    Attributes (one entry per layer; ``None`` entries on a nominal chip):
+        weights: thresholds per input spike of every synapse, signed (the
+            nominal gain, the trained per-neuron gain and the mismatch;
+            ``(out, in)``, ``(out, in, kh, kw)``, or per output position
+            ``(positions, out, in, kh, kw)`` for a mismatched convolution).
+        synapse_mismatch: each synapse's drawn current factor (1 + its
+            relative error), shaped like ``weights``; a SPICE netlist scales
+            that synapse's unit current by it.
+        bias_mismatch: each neuron's bias-source factor, ``(neurons,)``.
+        threshold_mismatch: each neuron's firing threshold in nominal
+            thresholds, ``(neurons,)`` (the comparator's trip voltage over
+            its nominal one).
+        held_rheobase: the bias each neuron's sources hold, rheobase units.
     """
 
     def __init__(
@@ -65,10 +89,15 @@ class Chip:
         self.weights: list[torch.Tensor] = []
         self.bias: list[torch.Tensor] = []
         self.held_rheobase: list[np.ndarray] = []
-        sigma = self.circuit.sigma
+        self.synapse_mismatch: list[torch.Tensor | None] = []
+        self.bias_mismatch: list[np.ndarray | None] = []
+        self.threshold_mismatch: list[np.ndarray | None] = []
+        self._banks: list[torch.Tensor] = []
+        self._factors: list[tuple[torch.Tensor, ...]] = []
+        circuit = self.circuit
         for index, layer in enumerate(design.layers):
-            g_exc, g_inh = self.circuit.gains_at(layer.excite_supply_v)[0], \
-                self.circuit.gains_at(layer.inhibit_supply_v)[1]
+            g_exc = circuit.gains_at(layer.excite_supply_v)[0]
+            g_inh = circuit.gains_at(layer.inhibit_supply_v)[1]
             codes = layer.codes.to(torch.float32)
             shape = codes.shape if layer.conv is None else (
                 int(np.prod(layer.out_shape[1:])), *codes.shape)
@@ -80,25 +109,41 @@ class Chip:
                 else:
                     channels = per.view(layer.out_shape)[:, 0, 0]
                     w = w * channels.view(-1, 1, 1, 1)
+            factor = None
             if rng is not None:
-                spread = torch.where(codes > 0, sigma["excite"], sigma["inhibit"])
+                spread = torch.where(
+                    codes > 0, circuit.sigma_at("excite", layer.excite_supply_v),
+                    circuit.sigma_at("inhibit", layer.inhibit_supply_v))
                 spread = spread / codes.abs().clamp(min=1).sqrt()
                 draw = torch.from_numpy(rng.standard_normal(shape).astype(np.float32))
-                w = w * (1 + draw * spread)
+                factor = 1 + draw * spread
+                w = w * factor
             self.weights.append(w)
+            self.synapse_mismatch.append(factor)
+            self._banks.append(_banks(w, codes, layer.conv is not None))
+            self._factors.append(_bank_factors(circuit, layer))
             trim = trims[index] if trims is not None else 0.0
             if trims is None:
-                designed = self.circuit.bias_rheobase(
-                    layer.bias_source_v, layer.bias_sink_v)
+                designed = circuit.bias_rheobase(layer.bias_source_v, layer.bias_sink_v)
             else:
                 designed = self._retrim(layer, trim)
+            bias_factor = None
             if rng is not None:
-                kind = np.where(designed > 0, sigma["bias"], sigma["bias_sink"])
-                designed = designed * (1 + kind * rng.standard_normal(designed.shape))
+                kind = np.where(designed > 0, circuit.sigma["bias"],
+                                circuit.sigma["bias_sink"])
+                bias_factor = 1 + kind * rng.standard_normal(designed.shape)
+                designed = designed * bias_factor
+            self.bias_mismatch.append(bias_factor)
             self.held_rheobase.append(designed)
             self.bias.append(torch.from_numpy(
-                (designed * self.circuit.bias_per_rheobase).astype(np.float32)
+                (designed * circuit.bias_per_rheobase).astype(np.float32)
             ).view(layer.out_shape))
+        # Drawn after every synapse and bias source, so those draws stay the same.
+        sigma_threshold = circuit.sigma.get("threshold", 0.0)
+        for layer in design.layers:
+            self.threshold_mismatch.append(
+                None if rng is None
+                else 1 + sigma_threshold * rng.standard_normal(layer.neurons))
 
     def _retrim(self, layer: ChipLayer, trim) -> np.ndarray:
         # The trimmed bias is set on the design's supplies like any bias.
@@ -109,17 +154,35 @@ class Chip:
         source_v, sink_v = circuit.bias_supplies(held)
         return self.circuit.bias_rheobase(snap_to_dac(source_v), snap_to_dac(sink_v))
 
-    def _current(self, index: int, layer: ChipLayer, h: torch.Tensor) -> torch.Tensor:
-        w = self.weights[index]
+    def _input(self, index: int, layer: ChipLayer, h: torch.Tensor,
+               membrane: torch.Tensor) -> torch.Tensor:
+        """The membrane after this step's input events: each bank at its factor.
+
+        The events of a step arrive together; their charge is delivered in
+        :data:`INPUT_SUBSTEPS` parts, each bank's factor read at the membrane
+        the part finds (an inhibitory sink pulls only as hard as the
+        excitation beside it has lifted the membrane).
+        """
+        w = self._banks[index]
         if layer.conv is None:
-            return h @ w.T
-        conv = layer.conv
-        if w.dim() == 4:  # nominal: one kernel shared by every position
-            return F.conv2d(h, w, padding=conv["padding"], stride=conv["stride"])
-        patches = F.unfold(h, conv["kernel_size"], padding=conv["padding"],
-                           stride=conv["stride"])  # (B, K, P)
-        out = torch.bmm(patches.permute(2, 0, 1), w.flatten(2).transpose(1, 2))
-        return out.permute(1, 2, 0).reshape(h.shape[0], *layer.out_shape)
+            both = h @ w.T
+        elif w.dim() == 4:  # nominal: one kernel shared by every position
+            conv = layer.conv
+            both = F.conv2d(h, w, padding=conv["padding"], stride=conv["stride"])
+        else:
+            conv = layer.conv
+            patches = F.unfold(h, conv["kernel_size"], padding=conv["padding"],
+                               stride=conv["stride"])  # (B, K, P)
+            out = torch.bmm(patches.permute(2, 0, 1), w.flatten(2).transpose(1, 2))
+            both = out.permute(1, 2, 0).reshape(
+                h.shape[0], 2 * layer.out_shape[0], *layer.out_shape[1:])
+        excite, inhibit = (part / INPUT_SUBSTEPS for part in both.chunk(2, dim=1))
+        grid, f_exc, f_inh = self._factors[index]
+        v = membrane
+        for _ in range(INPUT_SUBSTEPS):
+            v = (v + excite * _interp(v, grid, f_exc)
+                 + inhibit * _interp(v, grid, f_inh)).clamp(min=0.0)
+        return v
 
     @torch.no_grad()
     def run(
@@ -144,6 +207,9 @@ class Chip:
         mem = [torch.full((batch, *la.out_shape), initial_membrane) for la in layers]
         held = [torch.zeros((batch, *la.out_shape)) for la in layers]
         refractory = self.circuit.refractory_steps()
+        thresholds = [1.0 if t is None else torch.from_numpy(t.astype(np.float32))
+                      .view(la.out_shape) for t, la in
+                      zip(self.threshold_mismatch, layers, strict=True)]
         counts = [torch.zeros((batch, *la.out_shape)) for la in layers]
         fan = [_fan_by_code(la) for la in layers]
         events = [np.zeros((batch, 2 * MAX_CODE + 1)) for _ in layers]
@@ -162,9 +228,9 @@ class Chip:
                     inputs.append(h.flatten(1).clone())
                 if count_events:
                     events[index] += _events(op, h, fan[index])
-                v = beta * mem[index] + self._current(index, op, h) + self.bias[index]
+                v = self._input(index, op, h, beta * mem[index]) + self.bias[index]
                 v = torch.where(held[index] > 0, 0.0, v.clamp(min=0.0))
-                spikes = (v >= 1.0).to(torch.float32)
+                spikes = (v >= thresholds[index]).to(torch.float32)
                 mem[index] = v * (1 - spikes)
                 held[index] = (held[index] - 1).clamp(min=0) + spikes * refractory
                 counts[index] += spikes
@@ -206,3 +272,27 @@ def _events(layer: ChipLayer, h: torch.Tensor, fan: torch.Tensor) -> np.ndarray:
     patches = F.unfold(h, conv["kernel_size"], padding=conv["padding"],
                        stride=conv["stride"])  # (B, K, P)
     return (patches.sum(2) @ fan).numpy()
+
+
+def _banks(w: torch.Tensor, codes: torch.Tensor, conv: bool) -> torch.Tensor:
+    """The excitatory and inhibitory parts of ``w``, stacked along the outputs."""
+    if conv and w.dim() == 5:  # (positions, out, ...): per-position kernels
+        mask = (codes > 0).expand_as(w)
+        return torch.cat([torch.where(mask, w, 0.0), torch.where(mask, 0.0, w)], 1)
+    mask = codes > 0
+    return torch.cat([torch.where(mask, w, 0.0), torch.where(mask, 0.0, w)], 0)
+
+
+def _bank_factors(circuit: CircuitModel, layer: ChipLayer) -> tuple[torch.Tensor, ...]:
+    """``(membrane grid in thresholds, excitatory factor, inhibitory factor)``."""
+    grid, f_exc = circuit.membrane_factor(layer.excite_supply_v, "excite")
+    _, f_inh = circuit.membrane_factor(layer.inhibit_supply_v, "inhibit")
+    return tuple(torch.as_tensor(a, dtype=torch.float32) for a in (grid, f_exc, f_inh))
+
+
+def _interp(x: torch.Tensor, xp: torch.Tensor, fp: torch.Tensor) -> torch.Tensor:
+    """``np.interp`` for tensors: piecewise linear, the end values beyond ``xp``."""
+    right = torch.bucketize(x, xp).clamp(1, len(xp) - 1)
+    x0, x1, f0, f1 = xp[right - 1], xp[right], fp[right - 1], fp[right]
+    t = ((x - x0) / (x1 - x0)).clamp(0.0, 1.0)
+    return f0 + t * (f1 - f0)

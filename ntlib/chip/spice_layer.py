@@ -17,6 +17,14 @@ neuron's.
 
 Synapses at code 0 are left out of the netlist (their units are off; their
 leakage is below a picoampere).
+
+Each line's driver is sized for every gate on the line
+(:func:`ntlib.chip.drivers.driver_strength`), including the synapses of a
+layer's other neurons when the netlist is a slice of it
+(:mod:`ntlib.chip.slices`): those stand on the line as the charge their gates
+take.  A mismatched chip's synapse carries its drawn current factor in its
+instance multiplier (``m = |code| * factor``; ngspice takes a fractional
+``m``, and the current scales with it).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ntlib.chip.circuit_model import PROCESS, STEP_S
+from ntlib.chip.drivers import driver_strength, unit_gate_capacitance_f
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.neuron import (
     INPUT_EDGE_S,
@@ -41,6 +50,9 @@ from ntlib.circuits.simulate import run_netlist
 #: of 5e-3 instead of 1e-3 (a layer is a hundred times more devices; the
 #: benchmark checks that the spikes do not change).
 LAYER_OPTIONS_LINE = PROCESS.writer.OPTIONS_LINE.replace("reltol=1e-3", "reltol=5e-3")
+#: The transient's step (``.tran``'s step, also its largest): a tenth of a time
+#: step (the benchmark reruns slices at half of it).
+LAYER_STEP_S = STEP_S / 10
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,10 @@ class LayerCircuit:
         bias_supply_v, bias_sink_supply_v: ``(N,)`` each neuron's NT bias
             domains (0 V switches a domain off).
         corner, temp_c: process corner and temperature.
+        synapse_factor: ``(N, M)`` each synapse's drawn current factor (a
+            mismatched chip's), or ``None`` for nominal devices.
+        outside_units: ``(M, 2)`` excitatory and inhibitory units on each line
+            that belong to neurons outside the netlist (a slice), or ``None``.
     """
 
     codes: np.ndarray
@@ -65,12 +81,19 @@ class LayerCircuit:
     bias_sink_supply_v: np.ndarray
     corner: str = "tt"
     temp_c: float = 27.0
+    synapse_factor: np.ndarray | None = None
+    outside_units: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         codes = np.asarray(self.codes)
         if codes.ndim != 2 or np.any(np.abs(codes) > 7) or np.any(codes != np.round(codes)):
             raise ValueError("codes must be an (N, M) array of integers -7..+7")
-        n = codes.shape[0]
+        n, m = codes.shape
+        for name, shape in (("synapse_factor", (n, m)), ("outside_units", (m, 2))):
+            value = getattr(self, name)
+            if value is not None and (np.asarray(value).shape != shape
+                                      or np.any(np.asarray(value) < 0)):
+                raise ValueError(f"{name} must be None or {shape} of values >= 0")
         for name in ("bias_supply_v", "bias_sink_supply_v"):
             if np.asarray(getattr(self, name)).shape != (n,):
                 raise ValueError(f"{name} must hold one supply per neuron ({n})")
@@ -93,6 +116,36 @@ def _pwl(steps: np.ndarray, idle_v: float, active_v: float) -> str:
     return "PWL(" + " ".join(f"{t:.9g} {v:g}" for t, v in points) + ")"
 
 
+def _units(code: int, factor: float) -> tuple[float, float]:
+    units = abs(code) if factor == 1.0 else float(f"{abs(code) * factor:.6g}")
+    return (units, 0) if code > 0 else (0, units)
+
+
+def line_units(circuit: LayerCircuit) -> np.ndarray:
+    """``(M, 2)`` excitatory and inhibitory units on each line, outside ones too."""
+    codes = np.asarray(circuit.codes, dtype=int)
+    units = np.stack([np.clip(codes, 0, None).sum(0), np.clip(-codes, 0, None).sum(0)],
+                     axis=1)
+    if circuit.outside_units is not None:
+        units = units + np.asarray(circuit.outside_units, dtype=int)
+    return units
+
+
+def _driven_line(circuit: LayerCircuit, i: int, side: int, fired: np.ndarray,
+                 units: np.ndarray, gate_f: tuple[float, float]) -> list[str]:
+    """Line ``i``'s input, its driver (sized for all its units) and outside load."""
+    logic = PROCESS.writer.LOGIC_V
+    inp, gate, supply = (("inp", "gp", "vsyn"), ("inn", "gn", "vsyni"))[side]
+    idle, active = (0.0, logic) if side == 0 else (logic, 0.0)
+    strength = int(driver_strength(units[i, side]))
+    lines = [f"V{inp}{i} {inp}{i} 0 {_pwl(fired, idle, active)}",
+             *PROCESS.writer.driver_lines(f"{gate}{i}", f"{inp}{i}", supply, strength)]
+    if circuit.outside_units is not None and circuit.outside_units[i, side] > 0:
+        load = circuit.outside_units[i, side] * gate_f[side]
+        lines.append(f"C{gate}{i} {gate}{i} 0 {load:.4g}")
+    return lines
+
+
 def _neuron_lines(j: int, circuit: LayerCircuit, fired: np.ndarray) -> list[str]:
     """Neuron ``j``: its subcircuit (with its synapses), placed on nodes ``*_j``.
 
@@ -102,9 +155,12 @@ def _neuron_lines(j: int, circuit: LayerCircuit, fired: np.ndarray) -> list[str]
     (left out at 0 V).
     """
     codes = np.asarray(circuit.codes, dtype=int)[j]
+    factor = (np.ones(codes.shape) if circuit.synapse_factor is None
+              else np.asarray(circuit.synapse_factor, dtype=float)[j])
+    # a mismatched synapse: its units in drawn current (fractional)
     synapses = [
-        Synapse(str(i), max(c, 0), max(-c, 0), label=f"{j}_{i}")
-        for i, c in enumerate(codes.tolist())
+        Synapse(str(i), *_units(c, f), label=f"{j}_{i}")
+        for i, (c, f) in enumerate(zip(codes.tolist(), factor.tolist(), strict=True))
         if c != 0 and fired[i]
     ]
     source_v = float(circuit.bias_supply_v[j])
@@ -122,16 +178,26 @@ def _neuron_lines(j: int, circuit: LayerCircuit, fired: np.ndarray) -> list[str]
 
 
 def layer_netlist(
-    circuit: LayerCircuit, spikes: np.ndarray, mismatch_seed: int | None = None
+    circuit: LayerCircuit, spikes: np.ndarray, mismatch_seed: int | None = None,
+    step_s: float = LAYER_STEP_S,
 ) -> str:
-    """The netlist of the layer driven by ``spikes`` (``(T, M)`` of 0/1)."""
+    """The netlist of the layer driven by ``spikes`` (``(T, M)`` of 0/1).
+
+    ``step_s``: the transient's step and largest step.
+    """
     codes = np.asarray(circuit.codes, dtype=int)
     n, m = codes.shape
     spikes = np.asarray(spikes)
     if spikes.ndim != 2 or spikes.shape[1] != m:
         raise ValueError(f"spikes must be (T, {m}) for {m} input lines")
     steps = spikes.shape[0]
-    logic, driver = PROCESS.writer.LOGIC_V, PROCESS.writer.driver_lines
+    units = line_units(circuit)
+    gate_f = (0.0, 0.0)
+    if circuit.outside_units is not None:
+        gate_f = tuple(unit_gate_capacitance_f(kind, supply, circuit.corner,
+                                               circuit.temp_c)
+                       for kind, supply in (("excite", circuit.excite_supply_v),
+                                            ("inhibit", circuit.inhibit_supply_v)))
     lines = [".title analog layer", *PROCESS.model_lines(circuit.corner, mismatch_seed)]
     lines += [
         f"Vsyn vsyn 0 DC {circuit.excite_supply_v:g}",
@@ -140,12 +206,9 @@ def layer_netlist(
     ]
     for i in range(m):
         fired = np.flatnonzero(spikes[:, i])
-        if fired.size and np.any(codes[:, i] > 0):
-            lines.append(f"Vinp{i} inp{i} 0 {_pwl(fired, 0.0, logic)}")
-            lines += driver(f"gp{i}", f"inp{i}", "vsyn")
-        if fired.size and np.any(codes[:, i] < 0):
-            lines.append(f"Vinn{i} inn{i} 0 {_pwl(fired, logic, 0.0)}")
-            lines += driver(f"gn{i}", f"inn{i}", "vsyni")
+        for side, present in enumerate((codes[:, i] > 0, codes[:, i] < 0)):
+            if fired.size and np.any(present):
+                lines += _driven_line(circuit, i, side, fired, units, gate_f)
     fired_lines = spikes.any(axis=0)
     for j in range(n):
         lines += _neuron_lines(j, circuit, fired_lines)
@@ -154,7 +217,7 @@ def layer_netlist(
         f".temp {circuit.temp_c:g}",
         LAYER_OPTIONS_LINE,
         ".ic " + " ".join(f"v(mem_{j})=0 v(ref_{j})=0" for j in range(n)),
-        f".tran {STEP_S / 10:g} {duration:g} uic",
+        f".tran {step_s:g} {duration:g} 0 {step_s:g} uic",
         ".end",
     ]
     return "\n".join(lines)
@@ -196,7 +259,8 @@ def _simulate(netlist: str, n: int, steps: int) -> dict:
 
 
 def simulate_layer(
-    circuit: LayerCircuit, spikes: np.ndarray, mismatch_seed: int | None = None
+    circuit: LayerCircuit, spikes: np.ndarray, mismatch_seed: int | None = None,
+    step_s: float = LAYER_STEP_S,
 ) -> dict:
     """Run the layer in ngspice (cached): output spikes per step and domain powers.
 
@@ -205,7 +269,7 @@ def simulate_layer(
     run), ``duration_s`` and ``sim_seconds`` (of the run that computed it).
     The cache key is the netlist itself and the model files' identity.
     """
-    netlist = layer_netlist(circuit, spikes, mismatch_seed)
+    netlist = layer_netlist(circuit, spikes, mismatch_seed, step_s)
     n, steps = np.asarray(circuit.codes).shape[0], np.asarray(spikes).shape[0]
     key = cache_key("layer", netlist, PROCESS.cache_key(circuit.corner))
     return cached_json(key, lambda: _simulate(netlist, n, steps))

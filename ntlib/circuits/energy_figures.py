@@ -173,6 +173,7 @@ def energy_figures(
     grid = params_grid(
         [supply], range(low, high + 1), process=process, corner=corner,
         temp_c=temp_c, input_rate_hz=EVENT_RATE_HZ, duration_s=EVENT_DURATION_S,
+        input_mode="periodic",  # exactly EVENT_RATE_HZ * EVENT_DURATION_S events
     )  # checks every input before any simulation
     by_code = {
         p.weight_code: run

@@ -8,15 +8,29 @@ time points, integrating with the trapezoid rule.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ntlib.circuits.cache import cache_key, cached_json
-from ntlib.circuits.neuron import DOMAINS, NeuronParams, build_netlist, params_grid
+from ntlib.circuits.inputs import TRANSIENT_RELTOL
+from ntlib.circuits.neuron import (
+    DOMAINS,
+    NeuronParams,
+    build_netlist,
+    input_times_s,
+    params_grid,
+)
+from ntlib.circuits.neuron import max_step_s as resolved_max_step_s
 from ntlib.circuits.process import DEFAULT_PROCESS, get_process
-from ntlib.circuits.simulate import DEFAULT_TIMEOUT_S, Transient, simulate_neuron
+from ntlib.circuits.simulate import (
+    DEFAULT_TIMEOUT_S,
+    Transient,
+    run_netlist,
+    simulate_neuron,
+)
 from ntlib.parallel import map_processes
 
 
@@ -49,9 +63,18 @@ def firing_rate_hz(run: Transient) -> float:
 
 
 def input_event_count(params: NeuronParams) -> int:
-    """Number of input spikes inside the simulated window (first at half a period)."""
-    period_s = 1.0 / params.input_rate_hz
-    return int(np.floor((params.duration_s - period_s / 2) / period_s)) + 1
+    """Number of input spikes inside the simulated window, either input mode.
+
+    The pulses of :func:`ntlib.circuits.neuron.input_times_s` are counted, so
+    a Poisson train's own count (not the nominal rate) divides its energy.
+    """
+    return int(input_times_s(params).size)
+
+
+def mean_membrane_v(run: Transient) -> float:
+    """Time-weighted mean membrane voltage over the window (trapezoid rule)."""
+    t = run.time_s
+    return float(np.trapezoid(run.membrane_v, t) / (t[-1] - t[0]))
 
 
 def domain_power_w(run: Transient) -> dict[str, float]:
@@ -76,7 +99,8 @@ def summarize(run: Transient) -> dict[str, Any]:
     divided by the spikes; ``None`` without spikes), ``neuron_energy_per_spike_j``
     (the neuron domain's energy alone, per spike),
     ``energy_per_synaptic_event_j`` (synapse-domain energy per input spike;
-    ``None`` when the weight code is 0) and ``sim_seconds``.
+    ``None`` when the weight code is 0), ``input_mode``, ``input_seed``,
+    ``input_event_count``, ``max_step_s`` and ``sim_seconds``.
     """
     params = run.params
     by_domain = domain_power_w(run)
@@ -110,6 +134,10 @@ def summarize(run: Transient) -> dict[str, Any]:
             if params.weight_code != 0 and events
             else None
         ),
+        "input_mode": params.input_mode,
+        "input_seed": params.input_seed,
+        "input_event_count": events,
+        "max_step_s": resolved_max_step_s(params),
         "sim_seconds": run.sim_seconds,
     }
 
@@ -160,6 +188,9 @@ def sweep_supply(
     temp_c: float = 27.0,
     bias_sink_supply_v: float = 0.0,
     use_cache: bool = False,
+    input_mode: str = "poisson",
+    input_seed: int = 0,
+    max_step_s: float | None = None,
 ) -> list[dict[str, Any]]:
     """One simulation per synapse supply voltage; a summary of each.
 
@@ -169,7 +200,9 @@ def sweep_supply(
     runs the simulations in worker processes (ngspice is one instance per
     process); ``timeout_s`` is each simulation's wall-clock limit (see
     :data:`ntlib.circuits.simulate.DEFAULT_TIMEOUT_S`); ``use_cache`` reads and
-    writes the disk cache (:func:`simulate_summary`).
+    writes the disk cache (:func:`simulate_summary`).  ``input_mode``,
+    ``input_seed`` and ``max_step_s`` are :class:`NeuronParams`' (one seed: the
+    same input train at every supply).
 
     Example:
         >>> rows = sweep_supply([0.8, 1.2])  # doctest: +SKIP
@@ -179,7 +212,125 @@ def sweep_supply(
     all_params = params_grid(
         supply_v, (weight_code,), input_rate_hz=input_rate_hz, duration_s=duration_s,
         bias_supply_v=bias_supply_v, bias_sink_supply_v=bias_sink_supply_v,
-        process=process, corner=corner, temp_c=temp_c,
+        process=process, corner=corner, temp_c=temp_c, input_mode=input_mode,
+        input_seed=input_seed, max_step_s=max_step_s,
     )
     items = [(params, timeout_s, use_cache) for params in all_params]
     return map_processes(_simulate_and_summarize, items, processes)
+
+
+# --- the transient step's convergence (chapter ``analog_neuron``) ----------
+
+#: The reference maximum step of the convergence study, seconds.
+REFERENCE_STEP_S = 50e-9
+
+
+def step_trial(
+    params: NeuronParams,
+    reltol: float | None = None,
+    timeout_s: float | None = DEFAULT_TIMEOUT_S,
+) -> dict[str, Any]:
+    """Spike times, mean membrane voltage and run time of one transient (cached).
+
+    See chapter ``analog_neuron``.  ``reltol`` replaces the transient's
+    relative tolerance (``None``: :data:`ntlib.circuits.inputs.TRANSIENT_RELTOL`).
+    A cached trial keeps the ``sim_seconds`` of the run that computed it.
+    """
+    model = get_process(params.process).cache_key(params.corner)
+    return cached_json(
+        cache_key("step-trial", _netlist(params, reltol), model),
+        lambda: _trial(params, reltol, timeout_s),
+    )
+
+
+def _netlist(params: NeuronParams, reltol: float | None) -> str:
+    netlist = build_netlist(params)
+    if reltol is None:
+        return netlist
+    own = f".options reltol={TRANSIENT_RELTOL:g}\n"
+    return netlist.replace(own, f".options reltol={reltol:g}\n")
+
+
+def _trial(
+    params: NeuronParams, reltol: float | None, timeout_s: float | None
+) -> dict[str, Any]:
+    start = time.perf_counter()
+    vectors = run_netlist(
+        _netlist(params, reltol), describe=params.describe(), timeout_s=timeout_s
+    )
+    run = Transient(params, vectors, time.perf_counter() - start)
+    return {
+        "spike_times_s": spike_times_s(run).tolist(),
+        "mean_membrane_v": mean_membrane_v(run),
+        "sim_seconds": run.sim_seconds,
+    }
+
+
+def step_errors(trial: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
+    """How far ``trial`` lies from ``reference`` (both from :func:`step_trial`).
+
+    Spike-time errors are fractions of the reference's mean inter-spike
+    interval (the time scale a rate is read on): each reference spike is
+    matched to the nearest trial spike.  ``membrane_error`` is the relative
+    error of the mean membrane voltage; ``cost`` the run time over the
+    reference's.
+    """
+    ref = np.asarray(reference["spike_times_s"])
+    got = np.asarray(trial["spike_times_s"])
+    isi_s = float(np.mean(np.diff(ref))) if ref.size >= 2 else float("nan")
+    if ref.size and got.size:
+        nearest = got[np.argmin(np.abs(ref[:, None] - got[None, :]), axis=1)]
+        errors = np.abs(nearest - ref) / isi_s
+    else:
+        errors = np.array([0.0 if ref.size == got.size else np.inf])
+    ref_v = reference["mean_membrane_v"]
+    return {
+        "spike_count_difference": int(got.size - ref.size),
+        "spike_time_error_max": float(np.max(errors)),
+        "spike_time_error_mean": float(np.mean(errors)),
+        "membrane_error": float(abs(trial["mean_membrane_v"] - ref_v) / abs(ref_v)),
+        "sim_seconds": float(trial["sim_seconds"]),
+        "cost": float(trial["sim_seconds"] / reference["sim_seconds"]),
+    }
+
+
+def _step_trial(item: tuple[NeuronParams, float | None, bool]) -> dict[str, Any]:
+    params, reltol, use_cache = item
+    if use_cache:
+        return step_trial(params, reltol)
+    return _trial(params, reltol, DEFAULT_TIMEOUT_S)
+
+
+def step_convergence(
+    cases: Sequence[NeuronParams],
+    steps_s: Sequence[float],
+    reference_step_s: float = REFERENCE_STEP_S,
+    processes: int = 1,
+    use_cache: bool = False,
+    reltol: float | None = None,
+) -> list[dict[str, Any]]:
+    """Each case at each maximum step against the reference step.
+
+    See chapter ``analog_neuron``.  One row per case and step: the case's
+    ``supply_v`` and ``weight_code``, ``max_step_s`` and :func:`step_errors`.
+    The trials run at the relative tolerance ``reltol`` (``None``: the
+    library's), the reference always at the library's.
+    """
+    from dataclasses import replace
+
+    steps = [reference_step_s, *steps_s]
+    items = [
+        (replace(case, max_step_s=s), reltol if i else None, use_cache)
+        for case in cases
+        for i, s in enumerate(steps)
+    ]
+    trials = map_processes(_step_trial, items, processes)
+    rows = []
+    for index, case in enumerate(cases):
+        reference, *others = trials[index * len(steps) : (index + 1) * len(steps)]
+        rows += [
+            {"supply_v": case.supply_v, "weight_code": case.weight_code,
+             "max_step_s": step, **step_errors(trial, reference)}
+            for step, trial in zip(steps_s, others, strict=True)
+        ]
+    return rows

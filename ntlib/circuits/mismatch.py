@@ -150,17 +150,21 @@ def unit_current_spread(
     seed: int = 1,
     membrane_v: float = 0.3,
     process: str = DEFAULT_PROCESS,
+    corner: str = "tt",
+    temp_c: float = 27.0,
 ) -> np.ndarray:
     """Currents of ``devices`` mismatched unit sources at one supply.
 
     See chapter ``supply_voltage``.
 
     One DC operating point of ``devices`` copies of a synapse unit, each with
-    its own mismatch draw: the spread Pelgrom's law predicts.
+    its own mismatch draw: the spread Pelgrom's law predicts.  Chapter
+    ``chip`` measures it at every corner, temperature and layer supply.
     """
     from ntlib.circuits.simulate import run_netlist
 
-    params = NeuronParams(process=process, mismatch_seed=seed)  # checks both
+    params = NeuronParams(process=process, mismatch_seed=seed, corner=corner,
+                          temp_c=temp_c)  # checks them all
     record = get_process(process)
     supply_v = record.nominal_supply_v if supply_v is None else supply_v
     header = record.model_lines(params.corner, seed)
@@ -169,7 +173,7 @@ def unit_current_spread(
     for i in range(devices):
         device = f"{unit[0]}{i} m{i} {unit.split(' ', 2)[2]}"
         lines += [f"Vm{i} m{i} 0 DC {membrane_v}", device]
-    lines += [".op", ".end"]
+    lines += [f".temp {temp_c:g}", ".op", ".end"]
     vectors = run_netlist("\n".join(lines), describe=f"{devices} {kind} units")
     current = np.array([vectors[f"vm{i}#branch"][0] for i in range(devices)])
     return -current if kind in ("inhibit", "bias_sink") else current

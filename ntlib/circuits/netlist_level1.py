@@ -112,6 +112,11 @@ def synapse_lines(synapse: Any) -> list[str]:
     return lines
 
 
+def passive_lines(devices: Any) -> list[str]:
+    """The neuron's resistors and capacitors as ideal elements (no corners)."""
+    return [f"{name} {a} {b} {value:g}" for name, a, b, value in devices]
+
+
 def comparator_lines() -> list[str]:
     """Comparator (two inverters, feedback capacitor) and reset transistors."""
     return [

@@ -63,11 +63,21 @@ def input_lines(params: Any, pulse: Any) -> list[str]:
     return lines
 
 
-def driver_lines(out: str, inp: str, supply: str) -> list[str]:
-    """A gate driver (inverter) from ``inp`` to ``out`` on a synapse domain."""
+def driver_lines(out: str, inp: str, supply: str, strength: int = 1) -> list[str]:
+    """A gate driver (inverter) from ``inp`` to ``out`` on a synapse domain.
+
+    ``strength``: how many copies of the single neuron's driver work in
+    parallel (instance multiplier ``m``): a layer's line with ``strength``
+    times the load of one bit of the single neuron slews like that bit
+    (:mod:`ntlib.chip.drivers` sizes them, chapter ``chip``).
+    """
+    if isinstance(strength, bool) or not isinstance(strength, int) or strength < 1:
+        raise ValueError(f"driver strength must be an integer >= 1; got {strength!r}")
+    size = f" m={strength}" if strength > 1 else ""
     return [
-        device_line(f"{out}p", out, inp, supply, supply, "pfet_01v8_lvt", 0.84, 0.35),
-        device_line(f"{out}n", out, inp, "0", "0", "nfet_01v8", 0.42, 0.15),
+        device_line(f"{out}p", out, inp, supply, supply, "pfet_01v8_lvt", 0.84, 0.35)
+        + size,
+        device_line(f"{out}n", out, inp, "0", "0", "nfet_01v8", 0.42, 0.15) + size,
     ]
 
 
@@ -117,6 +127,57 @@ def synapse_lines(synapse: Any) -> list[str]:
             for side, units in sides
             if unit < units
         ]
+    return lines
+
+
+#: The passive devices: extra-high-resistance poly resistors (2 kOhm per square,
+#: the PDK's narrowest standard width) and square metal-3 MIM capacitors.
+RESISTOR_DEVICE = "sky130_fd_pr__res_xhigh_po"
+RESISTOR_WIDTH_UM = 0.35
+_SHEET_OHM = 2000.0
+CAPACITOR_DEVICE = "sky130_fd_pr__cap_mim_m3_1"
+_MIM_F_PER_UM2, _MIM_F_PER_UM = 2.0e-15, 0.19e-15
+_MIM_SHRINK_UM = 0.0705  # the model's edge bias at the typical corner
+
+
+def resistor_length_um(ohm: float, w_um: float = RESISTOR_WIDTH_UM) -> float:
+    """Length of the poly resistor of ``ohm`` at the typical corner (body only).
+
+    Example:
+        >>> round(resistor_length_um(50e6))
+        6779
+    """
+    w_eff = w_um - 0.056 - 0.0672 * max(0.69 - w_um, 0.0)
+    return ohm * w_eff / _SHEET_OHM + 0.0592
+
+
+def capacitor_side_um(farad: float) -> float:
+    """Side of the square MIM capacitor of ``farad`` at the typical corner.
+
+    Example:
+        >>> round(capacitor_side_um(10e-12), 1)
+        70.6
+    """
+    a, b = _MIM_F_PER_UM2, 4 * _MIM_F_PER_UM
+    side = (-b + (b * b + 4 * a * farad) ** 0.5) / (2 * a)
+    return side + _MIM_SHRINK_UM
+
+
+def passive_lines(devices: Any) -> list[str]:
+    """The neuron's resistors and capacitors as the PDK's own devices.
+
+    Sized for their values at the typical corner; at another corner and
+    temperature they move as the PDK says (chapter ``chip`` measures them).
+    """
+    lines = []
+    for name, a, b, value in devices:
+        if name.upper().startswith("R"):
+            lines.append(f"X{name} {a} {b} 0 {RESISTOR_DEVICE} "
+                         f"w={RESISTOR_WIDTH_UM:g} l={resistor_length_um(value):.1f}")
+        else:
+            side = capacitor_side_um(value)
+            lines.append(
+                f"X{name} {a} {b} {CAPACITOR_DEVICE} w={side:.2f} l={side:.2f}")
     return lines
 
 

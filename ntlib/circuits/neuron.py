@@ -38,6 +38,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ntlib.circuits.inputs import (  # noqa: F401 (re-exported: the neuron's input)
+    INPUT_EDGE_S,
+    INPUT_PULSE_WIDTH_S,
+    TRANSIENT_RELTOL,
+    check_input_options,
+    input_times_s,
+    max_step_s,
+    pulse_writer,
+)
 from ntlib.circuits.process import (
     DEFAULT_PROCESS,
     WEIGHT_CODE_RANGE,
@@ -51,10 +60,10 @@ FEEDBACK_CAPACITANCE_F = 2e-12
 LEAK_RESISTANCE_OHM = 50e6
 REFRACTORY_CAPACITANCE_F = 1e-12
 REFRACTORY_RESISTANCE_OHM = 20e6
-#: Width of one input spike (the time each selected source conducts), seconds.
-INPUT_PULSE_WIDTH_S = 0.5e-6
-#: Rise and fall time of the input pulses, seconds.
-INPUT_EDGE_S = 10e-9
+#: Passive devices (name, terminals, F or Ohm), placed by the process's writer.
+PASSIVE_DEVICES = (("Cm", "mem", "0", MEMBRANE_CAPACITANCE_F), ("Rleak", "mem", "0",
+    LEAK_RESISTANCE_OHM), ("Cfb", "spk", "mem", FEEDBACK_CAPACITANCE_F), ("Cref", "ref",
+    "0", REFRACTORY_CAPACITANCE_F), ("Rref", "ref", "0", REFRACTORY_RESISTANCE_OHM))
 
 #: Power domains: name -> supply source in the netlist.
 DOMAINS: dict[str, str] = {
@@ -107,7 +116,7 @@ class NeuronParams:
             registers; ``None`` is the process's nominal supply (level 1:
             1.0 V, SKY130: 1.2 V), for a process whose range leaves out 1.2 V.
         weight_code: signed 3-bit weight, -7..+7 (sign = excite/inhibit).
-        input_rate_hz: rate of the periodic input spike train.
+        input_rate_hz: mean rate of the input spike train.
         bias_supply_v: sourcing NT bias domain supply; 0 switches it off.
         duration_s: simulated time.
         input_current_a: an ideal DC test current into the membrane (0 = none).
@@ -118,6 +127,9 @@ class NeuronParams:
         temp_c: temperature in degrees Celsius.
         mismatch_seed: ``None`` for nominal devices; an integer draws the PDK's
             per-device mismatch with that seed (SKY130 only).
+        input_mode, input_seed: ``"poisson"`` (a train seeded by ``input_seed``)
+            or ``"periodic"`` (:mod:`ntlib.circuits.inputs`).
+        max_step_s: maximum transient step; ``None``: the chosen default.
 
     Example:
         >>> NeuronParams(supply_v=1.2, weight_code=7).weight_code
@@ -135,9 +147,13 @@ class NeuronParams:
     corner: str = "tt"
     temp_c: float = 27.0
     mismatch_seed: int | None = None
+    input_mode: str = "poisson"
+    input_seed: int = 0
+    max_step_s: float | None = None
 
     def __post_init__(self) -> None:
         process = get_process(self.process)
+        check_input_options(self)
         if self.supply_v is None:
             object.__setattr__(self, "supply_v", process.nominal_supply_v)
         process.check_corner(self.corner)
@@ -173,14 +189,10 @@ class NeuronParams:
             "input_current_a", self.input_current_a, INPUT_CURRENT_RANGE_A, "A"
         )
         _check_range("temp_c", self.temp_c, process.temperature_range_c, "C")
-        if self.mismatch_seed is not None and (
-            isinstance(self.mismatch_seed, bool)
-            or not isinstance(self.mismatch_seed, int)
-            or self.mismatch_seed < 1
-        ):
+        seed = self.mismatch_seed
+        if seed is not None and (type(seed) is not int or seed < 1):
             raise ValueError(
-                f"mismatch_seed must be None or a positive integer; "
-                f"got {self.mismatch_seed!r}"
+                f"mismatch_seed must be None or a positive integer; got {seed!r}"
             )
 
     @property
@@ -196,6 +208,8 @@ class NeuronParams:
             f"bias_supply_v={self.bias_supply_v:g} V, "
             f"bias_sink_supply_v={self.bias_sink_supply_v:g} V, "
             f"duration_s={self.duration_s:g}, input_current_a={self.input_current_a:g}"
+            f", input_mode={self.input_mode}, input_seed={self.input_seed}, "
+            f"max_step_s={max_step_s(self):g}"
             + (
                 f", mismatch_seed={self.mismatch_seed}"
                 if self.mismatch_seed is not None
@@ -295,29 +309,13 @@ def neuron_subckt(
     lines += writer.bias_lines(bias_source, bias_sink)
     lines += [
         "* membrane and leak",
-        f"Cm mem 0 {MEMBRANE_CAPACITANCE_F:g}",
-        f"Rleak mem 0 {LEAK_RESISTANCE_OHM:g}",
-        f"Cfb spk mem {FEEDBACK_CAPACITANCE_F:g}",
-        f"Cref ref 0 {REFRACTORY_CAPACITANCE_F:g}",
-        f"Rref ref 0 {REFRACTORY_RESISTANCE_OHM:g}",
+        *writer.passive_lines(PASSIVE_DEVICES),
         *writer.comparator_lines(),
         "* synapse: binary-scaled bidirectional current sources",
     ]
     for synapse in synapses:
         lines += writer.synapse_lines(synapse)
     return lines + [f".ends {name}"], ports
-
-
-def _pulse_writer(period_s: float):
-    def pulse(name: str, node: str, idle_v: float, active_v: float) -> str:
-        # First spike half a period in, so the membrane starts from rest.
-        return (
-            f"V{name} {node} 0 DC {idle_v} PULSE({idle_v} {active_v} "
-            f"{period_s / 2:.6g} {INPUT_EDGE_S:g} {INPUT_EDGE_S:g} "
-            f"{INPUT_PULSE_WIDTH_S:g} {period_s:.6g})"
-        )
-
-    return pulse
 
 
 def build_netlist(params: NeuronParams) -> str:
@@ -330,7 +328,6 @@ def build_netlist(params: NeuronParams) -> str:
         True
     """
     process = get_process(params.process)
-    step_s = params.duration_s / 2000
     subckt, ports = neuron_subckt(
         "neuron",
         params.process,
@@ -346,7 +343,7 @@ def build_netlist(params: NeuronParams) -> str:
         f"Vneuron vdd 0 DC {params.neuron_supply_v}",
         f"Vbias vbias 0 DC {params.bias_supply_v}",
         f"Vbiasn vbiasn 0 DC {params.bias_sink_supply_v}",
-        *process.writer.input_lines(params, _pulse_writer(1.0 / params.input_rate_hz)),
+        *process.writer.input_lines(params, pulse_writer(params)),
         "* the neuron",
         f"X1 {' '.join(ports)} neuron",
     ]
@@ -358,8 +355,10 @@ def build_netlist(params: NeuronParams) -> str:
     lines += [
         f".temp {params.temp_c:g}",
         process.writer.OPTIONS_LINE,
+        f".options reltol={TRANSIENT_RELTOL:g}",
         ".ic v(mem)=0 v(ref)=0",
-        f".tran {step_s:g} {params.duration_s:g} uic",
+        (f".tran {params.duration_s / 2000:g} {params.duration_s:g} 0 "
+         f"{max_step_s(params):g} uic"),
         ".end",
     ]
     return "\n".join(lines)

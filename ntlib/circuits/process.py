@@ -52,8 +52,9 @@ class Process:
         writer: the module (or any object) that writes the neuron's transistor
             lines: ``comparator_lines()``, ``bias_lines(source, sink)``,
             ``synapse_lines(synapse)``, ``synapse_ports(synapse)``,
-            ``input_lines(params, pulse)``, ``unit_device(kind)`` and
-            ``OPTIONS_LINE`` (see :mod:`ntlib.circuits.netlist_sky130`).
+            ``input_lines(params, pulse)``, ``unit_device(kind)``,
+            ``passive_lines(devices)`` (the neuron's resistors and capacitors)
+            and ``OPTIONS_LINE`` (see :mod:`ntlib.circuits.netlist_sky130`).
         synapse_supply_range_v, bias_supply_range_v, bias_sink_supply_range_v:
             documented ranges of the synapse, sourcing-bias and sinking-bias
             domains' supplies, volts (a bias domain at exactly 0 V is off).

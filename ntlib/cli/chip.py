@@ -11,12 +11,22 @@ measured on: ``--digits``, else the whole test set), ``chips``,
 ``chip_test_acc_calibrated_min`` (after NT calibration; ``null`` at the SPICE
 level, which simulates the nominal chip), ``energy_per_inference_j`` and
 ``sim_seconds``; at the SPICE level also ``spice_behaviour_agreement``.
+
+With ``--layer`` (SPICE level only) it simulates a slice of that layer
+instead (``--neurons`` of a dense layer, ``--channels`` over a ``--patch``
+of a convolution; :mod:`ntlib.chip.slices`) against the behavioural chip at
+``--corner`` and ``--temp-c``, nominal or with ``--mismatch-seed``, and
+prints ``layer``, ``neurons``, ``test_images``, ``corner``, ``temp_c``,
+``mismatch_seed``, ``count_error``, ``mean_count``, ``correlation``
+(:func:`ntlib.chip.spice_check.agreement`; for a whole output layer also
+``winner_agreement`` and ``winner_lower_95``) and ``sim_seconds``.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from ntlib.checks import MAX_SEED
 from ntlib.circuits.process import DEFAULT_PROCESS
 from ntlib.circuits.sky130 import CORNERS
 from ntlib.cli.common import capped_jobs, check_temperature_option, emit
@@ -27,10 +37,58 @@ from ntlib.cli.options import (
     add_draws_option,
     add_jobs_option,
     add_json_flag,
+    int_from,
     positive_int,
 )
 from ntlib.data_checks import check_data_dir
 from ntlib.pretrain import check_cache_dir
+
+#: The layers of the book's CNN a slice may be taken from.
+LAYERS: tuple[str, ...] = ("conv1", "conv2", "dense", "output")
+#: One image of each data set, ``(C, H, W)``: the layers' shapes follow.
+IMAGE_SHAPES: dict[str, tuple[int, int, int]] = {
+    "digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28),
+    "kmnist": (1, 28, 28), "cifar10": (3, 32, 32),
+}
+_SLICE_OPTIONS = ("neurons", "channels", "patch", "mismatch_seed")
+
+
+def _check_slice_options(args: argparse.Namespace) -> None:
+    """The slice options against the named layer's shape (no network trained)."""
+    from ntlib.chip.slices import check_slice, network_layer_shapes
+
+    given = [f"--{n.replace('_', '-')}" for n in _SLICE_OPTIONS
+             if getattr(args, n) is not None]
+    if args.layer is None:
+        if given:
+            raise ValueError(f"{', '.join(given)} need --layer (a SPICE slice)")
+        return
+    if args.level != "spice":
+        raise ValueError("--layer simulates a slice in SPICE: add --level spice")
+    shapes = network_layer_shapes(IMAGE_SHAPES[args.dataset])
+    check_slice(args.layer, shapes[args.layer], args.neurons, args.channels,
+                args.patch)
+
+
+def _run_slice(args: argparse.Namespace, jobs: int) -> dict:
+    from ntlib.chip.experiment import TIMESTEPS, chip_setup
+    from ntlib.chip.spice_check import Condition, agreement, slice_versus_behaviour
+
+    setup = chip_setup(args.task, args.dataset, args.data_dir, args.cache_dir)
+    digits = args.digits or 2
+    if digits > len(setup.test[0]):
+        raise ValueError(f"--digits must be 1-{len(setup.test[0])} for this test "
+                         f"set; got {digits}")
+    size = {k: getattr(args, k) for k in ("neurons", "channels", "patch")
+            if getattr(args, k) is not None}
+    condition = Condition("cli", args.corner, args.temp_c, args.mismatch_seed)
+    check = slice_versus_behaviour(setup.design, args.layer,
+                                   setup.test[0][:digits], condition, TIMESTEPS,
+                                   0, size, jobs)
+    return {"layer": args.layer, "neurons": len(check["neurons"]),
+            "test_images": digits, "corner": args.corner, "temp_c": args.temp_c,
+            "mismatch_seed": args.mismatch_seed, **agreement(check),
+            "sim_seconds": float(check["sim_seconds"].sum())}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,6 +96,14 @@ def run(args: argparse.Namespace) -> int:
     from ntlib.machine import require_ngspice
 
     check_temperature_option(args.temp_c, DEFAULT_PROCESS)
+    _check_slice_options(args)
+    if args.layer is not None:
+        check_data_dir(args.dataset, args.data_dir, False)
+        check_cache_dir(args.cache_dir)
+        require_ngspice()
+        jobs = capped_jobs(args.jobs, args.digits or 2)
+        emit(_run_slice(args, jobs), args.json)
+        return 0
     if args.level == "spice":
         check_spice_level(args.chips, args.corner, args.temp_c)
     jobs = capped_jobs(args.jobs, max(args.chips, args.digits or 1))
@@ -77,6 +143,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "the SPICE level)")  # fmt: skip
     add_draws_option(parser, "--chips", 0, 20, "mismatch chips (0: the nominal one)")
     add_circuit_options(parser, CORNERS)
+    add_choice(parser, "--layer", "layer", LAYERS, None,
+               "simulate a slice of this layer in SPICE (with --level spice)")
+    for option, what in (("--neurons", "neurons of a dense layer's slice"),
+                         ("--channels", "output channels of a convolution's slice"),
+                         ("--patch", "side of a convolution slice's square")):
+        parser.add_argument(option, type=positive_int, default=None,
+                            help=f"{what} (with --layer)")
+    parser.add_argument("--mismatch-seed", type=int_from(1, MAX_SEED),
+                        default=None, help="a slice's mismatched chip "
+                        "(with --layer; default: nominal devices)")
     parser.add_argument("--cache-dir", default=None, help="pretrained-model cache")
     add_jobs_option(parser, "the chips")
     add_json_flag(parser)

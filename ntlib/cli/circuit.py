@@ -2,7 +2,9 @@
 
 One SPICE transient per supply voltage; prints rate, power by domain and
 energy per spike for each (chapter ``supply_voltage``), on SKY130 (default) or the
-level-1 teaching cards, at a process corner and temperature.
+level-1 teaching cards, at a process corner and temperature, driven by a seeded
+Poisson input train (default) or a periodic one, at the library's maximum
+transient step or ``--max-step``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 from ntlib.cli.common import capped_jobs, check_temperature_option, emit
 from ntlib.cli.options import (
     add_circuit_options,
+    add_input_options,
     add_jobs_option,
     add_json_flag,
     finite_float,
@@ -69,6 +72,9 @@ def run(args: argparse.Namespace) -> int:
         process=args.process,
         corner=args.corner,
         temp_c=args.temp_c,
+        input_mode=args.input,
+        input_seed=args.input_seed,
+        max_step_s=args.max_step,
     )
     emit(rows, args.json)
     return 0
@@ -93,6 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("--duration-s", 1e-3, "simulated time per run (s)"),
     ):
         parser.add_argument(option, type=finite_float, default=default, help=help)
+    add_input_options(parser)
     add_jobs_option(parser, "the number of voltages (ngspice: one per process)")
     parser.add_argument(
         "--timeout-s",

@@ -229,3 +229,44 @@ def add_threads_option(parser: argparse.ArgumentParser) -> None:
         help="CPU threads for torch (default 1: small networks gain nothing from "
         "more, and lose much when the cores are shared)",
     )
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """--input, --input-seed and --max-step of the single neuron's transients."""
+    from ntlib.circuits.inputs import INPUT_MODES, MAX_STEP_RANGE_S
+
+    add_choice(parser, "--input", "input mode", INPUT_MODES, "poisson",
+               "input spike train (poisson: seeded; periodic: locks the rate)")
+    parser.add_argument(
+        "--input-seed",
+        type=int_from(0, MAX_SEED, "2**32 - 1 = 4294967295"),
+        default=0,
+        help=f"seed of the Poisson input train ({SEED_RANGE})",
+    )
+    low, high = MAX_STEP_RANGE_S
+    parser.add_argument(
+        "--max-step",
+        type=float_in(low, high),
+        default=None,
+        help=f"maximum transient step (s), {low:g}-{high:g}; default: the "
+        "library's, chosen by a convergence study",
+    )
+
+
+def float_in(low: float, high: float) -> Callable[[str], float]:
+    """argparse type: a finite float from ``low`` to ``high``.
+
+    Example:
+        >>> float_in(0.0, 1.0)("0.5")
+        0.5
+    """
+
+    def parse(text: str) -> float:
+        value = positive_float(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must lie in {low:g}-{high:g}; got {text!r}"
+            )
+        return value
+
+    return parse

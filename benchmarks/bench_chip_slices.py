@@ -1,0 +1,155 @@
+"""Every layer of the chip in SPICE against the behavioural model (chapter ``chip``).
+
+    python benchmarks/bench_chip_slices.py [--digits 100] [--hidden-digits 2]
+        [--chunk 10] [--jobs 2]
+
+Prints:
+
+1. the gate drivers: each layer's largest line (units, gate capacitance,
+   driver strength) and, on the largest line of all, the pulse under the
+   single neuron's driver and under the sized one (SPICE);
+2. per layer and condition (tt; one mismatched chip; the ss corner): the
+   spike-count error per neuron relative to the mean count, and the
+   correlation; for the output layer the winner agreement on ``--digits``
+   digits with its 95 % Clopper-Pearson lower bound (tt and mismatch, a
+   running tally every ``--chunk`` digits; ss on ``--hidden-digits``);
+3. the transient's convergence: one digit of each layer's slice at the
+   layer step and at half of it (spike counts must not move).
+
+Targets: winner agreement >= 97 % (lower bound >= 92 %); count error <= 5 %.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from ntlib.chip.drivers import driver_strength, line_pulse, unit_gate_capacitance_f
+from ntlib.chip.experiment import TIMESTEPS, chip_setup
+from ntlib.chip.slices import layer_codes, layer_keys
+from ntlib.chip.spice_check import (
+    CONDITIONS,
+    agreement,
+    slice_versus_behaviour,
+)
+from ntlib.chip.spice_layer import LAYER_STEP_S
+
+#: The slice of each layer: conv channels over a square patch, dense neurons.
+SLICES = {"conv1": {"channels": 2, "patch": 2}, "conv2": {"channels": 1, "patch": 2},
+          "dense": {"neurons": 1}, "output": {"neurons": 10}}  # as chapter ``chip``
+
+
+def drivers(design) -> None:
+    largest = None
+    for index, key in enumerate(layer_keys(design)):
+        layer = design.layers[index]
+        codes = layer_codes(design, index)
+        for side, kind, supply in ((1, "excite", layer.excite_supply_v),
+                                   (-1, "inhibit", layer.inhibit_supply_v)):
+            units = np.clip(side * codes, 0, None).sum(0)
+            line = int(units.argmax())
+            farad = units[line] * unit_gate_capacitance_f(kind, supply)
+            print(f"{key} {kind}: largest line {line}: {units[line]} units on "
+                  f"{np.count_nonzero(np.clip(side * codes[:, line], 0, None))} "
+                  f"synapses, {farad * 1e12:.1f} pF, driver strength "
+                  f"{int(driver_strength(units[line]))}", flush=True)
+            if largest is None or farad > largest[0]:
+                column = np.clip(side * codes[:, line], 0, None)
+                largest = (farad, key, kind, supply, column)
+    _, key, kind, supply, column = largest
+    for strength in (1, int(driver_strength(column.sum()))):
+        p = line_pulse(column, kind, supply, strength)
+        print(f"largest line ({key}, {kind}, {supply:.3f} V, "
+              f"{p['gate_capacitance_f'] * 1e12:.1f} pF), driver strength "
+              f"{strength}: on edge {p['on_edge_s'] * 1e9:.1f} ns, off edge "
+              f"{p['off_edge_s'] * 1e9:.1f} ns, {100 * 0.95:.0f} % drive after "
+              f"{p['full_drive_s'] * 1e9:.1f} ns (within the 500 ns pulse: "
+              f"{p['full_drive_in_pulse']}), charge per unit "
+              f"{p['charge_per_unit_c'] * 1e15:.1f} fC", flush=True)
+    bit = line_pulse(np.array([4]), kind, supply, 1)
+    print(f"single neuron's bit (4 units, own driver): charge per unit "
+          f"{bit['charge_per_unit_c'] * 1e15:.1f} fC, on edge "
+          f"{bit['on_edge_s'] * 1e9:.1f} ns", flush=True)
+
+
+def report(key: str, name: str, check: dict, seconds: float) -> None:
+    fig = agreement(check)
+    line = (f"{key} ({len(check['neurons'])} neurons), {name}, "
+            f"{len(check['sim_seconds'])} digits: count error "
+            f"{100 * fig['count_error']:.1f} % of the mean count "
+            f"{fig['mean_count']:.2f}, correlation {fig['correlation']:.3f}")
+    if "winner_agreement" in fig:
+        line += (f"; winner agreement {fig['agreeing']}/{fig['digits']} = "
+                 f"{100 * fig['winner_agreement']:.1f} % (95 % lower bound "
+                 f"{100 * fig['winner_lower_95']:.1f} %)")
+    print(f"{line}; SPICE median {np.median(check['sim_seconds']):.1f} s per "
+          f"digit; wall {seconds:.0f} s", flush=True)
+
+
+def merged(parts: list[dict]) -> dict:
+    """Checks of consecutive digits as one (every digit draws its own input)."""
+    out = dict(parts[0])
+    for name in ("behaviour_counts", "spice_counts", "sim_seconds",
+                 "behaviour_predictions", "spice_predictions"):
+        if name in out:
+            out[name] = np.concatenate([p[name] for p in parts])
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--digits", type=int, default=100)
+    parser.add_argument("--hidden-digits", type=int, default=2)
+    parser.add_argument("--chunk", type=int, default=10,
+                        help="output-layer digits between two printed tallies")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    setup = chip_setup("source")
+    design, x = setup.design, setup.test[0]
+    drivers(design)
+    hidden = {key: size for key, size in SLICES.items() if key != "output"}
+
+    def run(key, name, digits, first=0):
+        return slice_versus_behaviour(design, key, x[first:first + digits],
+                                      CONDITIONS[name], TIMESTEPS, 0,
+                                      SLICES[key], args.jobs)
+
+    # The output layer at tt and on the mismatched chip, a chunk at a time
+    # (digit d draws the same input in any chunk): a running tally.  The
+    # hidden slices at tt (the chapter's digits) after the first chunk.
+    parts: dict[str, list[dict]] = {"tt": [], "mismatch": []}
+    start = time.perf_counter()
+    for first in range(0, args.digits, args.chunk):
+        for name, done in parts.items():
+            done.append(run("output", name, min(args.chunk, args.digits - first),
+                            first))
+            report("output", name, merged(done), time.perf_counter() - start)
+        for key in hidden if first == 0 else ():
+            begin = time.perf_counter()
+            report(key, "tt", run(key, "tt", args.hidden_digits),
+                   time.perf_counter() - begin)
+    for key in hidden:
+        for name in ("mismatch", "ss"):
+            start = time.perf_counter()
+            report(key, name, run(key, name, args.hidden_digits),
+                   time.perf_counter() - start)
+    start = time.perf_counter()
+    report("output", "ss", run("output", "ss", args.hidden_digits),
+           time.perf_counter() - start)
+
+    for key, size in reversed(SLICES.items()):
+        counts = [slice_versus_behaviour(design, key, x[:1], CONDITIONS["tt"],
+                                         TIMESTEPS, 0, size, args.jobs,
+                                         step_s=step)["spice_counts"]
+                  for step in (LAYER_STEP_S, LAYER_STEP_S / 2)]
+        print(f"convergence, {key}, digit 0: step {LAYER_STEP_S * 1e6:g} us "
+              f"{counts[0].ravel().tolist()}; half step "
+              f"{counts[1].ravel().tolist()}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

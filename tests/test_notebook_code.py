@@ -1,0 +1,41 @@
+"""The chapters' code reads on a page: ruff-formatted, no line over 79 characters.
+
+A code cell wider than the page's column scrolls sideways; the formatter keeps
+every chapter in one style. Reformat with
+``.venv/bin/python -m ruff format --isolated --line-length 79 book/*.ipynb``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
+WIDTH = 79
+
+
+def test_chapters_are_ruff_formatted() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--isolated", "--check",
+         "--line-length", str(WIDTH), *map(str, NOTEBOOKS)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_code_line_is_wider_than_the_page(notebook: Path) -> None:
+    cells = json.loads(notebook.read_text())["cells"]
+    long = [
+        f"cell {index}: {line}"
+        for index, cell in enumerate(cells)
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > WIDTH
+    ]
+    assert long == []
