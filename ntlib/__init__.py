@@ -9,7 +9,8 @@ checks it), and names the chapter that explains it by its key in
 
 - plumbing: ``checks`` (argument checks), ``seed``, ``machine`` (is ngspice
   there?), ``cache`` (the disk cache), ``parallel`` (worker processes),
-  ``chapters`` (the chapters' keys);
+  ``chapters`` (the chapters' keys), ``verdict`` (the paper's claims scored
+  from the numbers that measure them);
 - data: ``datasets`` (the digits, torchvision's sets), ``data_checks`` (their
   files), ``data`` (source and target tasks);
 - networks: ``models`` (the CNNs), ``qcfs`` (a quantised-clip activation),

@@ -27,6 +27,7 @@ CHAPTERS: dict[str, str] = {
     "energy": "09_energy",
     "chip": "10_chip",
     "calibration": "11_calibration",
+    "verdict": "12_verdict",
 }
 
 

@@ -21,7 +21,7 @@ MAX_MODULE_LINES = 400
 LAYERS: tuple[tuple[str, ...], ...] = (
     # plumbing every chapter shares
     ("ntlib.checks", "ntlib.seed", "ntlib.machine", "ntlib.cache", "ntlib.parallel",
-     "ntlib.chapters"),
+     "ntlib.chapters", "ntlib.verdict"),
     # chapter 1: the data sets and their checks
     ("ntlib.data_checks", "ntlib.datasets", "ntlib.data"),
     # chapters 1, 4 and 5: the networks and neuron models
