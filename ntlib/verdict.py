@@ -139,3 +139,38 @@ def cheaper(ratios: Mapping[str, float]) -> str:
     if not wins:
         return "does not hold: " + ", ".join(losses)
     return "holds against " + ", ".join(wins) + ", not against " + ", ".join(losses)
+
+
+def cheaper_range(low: float, high: float, options: Mapping[str, float]) -> str:
+    """Verdict on "cheaper than digital" when the analog cost is a range.
+
+    ``low``, ``high``: the analog side's energy per inference; ``options``:
+    name -> a digital option's energy, same unit.  An option counts as beaten
+    only when it costs more than ``high``, as cheaper only when it costs less
+    than ``low``; in between the ranges cannot decide.
+
+    Example:
+        >>> cheaper_range(600.0, 1300.0, {"int8 at 130 nm": 5200.0, "int8 at 45 nm": 450.0})
+        'holds in part: cheaper than int8 at 130 nm; dearer than int8 at 45 nm'
+    """
+    if not 0 <= low <= high:
+        raise ValueError(f"need 0 <= low <= high; got {low!r}, {high!r}")
+    if not options:
+        raise ValueError("cheaper_range() needs at least one option")
+    beaten = [name for name, cost in options.items() if cost > high]
+    dearer = [name for name, cost in options.items() if cost < low]
+    open_ = [name for name in options if name not in beaten and name not in dearer]
+    parts = []
+    if beaten:
+        parts.append(f"cheaper than {names(beaten)}")
+    if dearer:
+        parts.append(f"dearer than {names(dearer)}")
+    if open_:
+        parts.append(f"undecided against {names(open_)}, inside the chip's range")
+    if beaten and not dearer and not open_:
+        verdict = "holds"
+    elif not beaten:
+        verdict = "does not hold"
+    else:
+        verdict = "holds in part"
+    return f"{verdict}: " + "; ".join(parts)

@@ -6,6 +6,7 @@ from ntlib.verdict import (
     COMPARABLE_POINTS,
     about,
     cheaper,
+    cheaper_range,
     comparable,
     names,
     rising,
@@ -55,3 +56,15 @@ def test_cheaper_reads_ratios_above_one_as_wins() -> None:
     text = cheaper({"fp32": 3.0, "int8": 0.25})
     assert text == "holds against fp32 (3x), not against int8 (4x dearer)"
     assert cheaper({"int8": 1.0}) == "does not hold: int8 (1x dearer)"
+
+
+def test_cheaper_range_decides_only_outside_the_range() -> None:
+    options = {"big": 2_000.0, "small": 100.0, "close": 800.0}
+    text = cheaper_range(600.0, 1_300.0, options)
+    assert text == ("holds in part: cheaper than big; dearer than small; "
+                    "undecided against close, inside the chip's range")
+    assert cheaper_range(1.0, 2.0, {"a": 3.0}) == "holds: cheaper than a"
+    assert cheaper_range(5.0, 6.0, {"a": 3.0}).startswith("does not hold")
+    assert cheaper_range(1.0, 4.0, {"a": 3.0}).startswith("does not hold")
+    with pytest.raises(ValueError, match="low <= high"):
+        cheaper_range(2.0, 1.0, options)

@@ -32,6 +32,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "ntlib.cli.circuit",
     "ntlib.cli.mismatch",
     "ntlib.cli.chip",
+    "ntlib.cli.energy",
     "ntlib.cli.convert",
     "ntlib.cli.snn_transfer",
     "ntlib.cli.transfer",
