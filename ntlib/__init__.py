@@ -28,7 +28,8 @@ checks it), and names the chapter that explains it by its key in
   transistor processes, ``inputs`` the input spike trains);
 - ``energy``: energy per inference against digital hardware;
 - ``chip``: a network on a chip of analog neurons (``design``, ``simulator``,
-  ``cost``, ``calibrate``; ``circuit_model``, ``measurements``, ``summary``
+  ``cost``, ``calibrate``; ``ledger``, ``area`` and ``digital``: every cost of
+  an inference, the chip's area, and the digital alternative as a range; ``circuit_model``, ``measurements``, ``summary``
   and ``twin``: the behavioural neuron, its SPICE measurements, its table and
   its event-driven single-neuron form; ``drivers``, ``slices``, ``spice_layer`` and
   ``spice_check``: every layer's slice in SPICE, its lines' drivers sized);

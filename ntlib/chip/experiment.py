@@ -7,7 +7,13 @@ quantise it to 3-bit codes, design the chip from the *source* network's
 scales (one set of weights and synapse supplies for every task), then
 measure: the ANN, the converted SNN, the 3-bit SNN, and the chip, nominal
 and with ``chips`` Monte Carlo mismatch draws at a corner and temperature,
-before and after NT calibration.
+before and after calibration (:mod:`ntlib.chip.calibrate`: bias supplies,
+synapse supplies, or both).
+
+The chip's data come in three disjoint parts: the first
+:data:`CALIBRATION_IMAGES` training images calibrate (their rates), the next
+:data:`SELECTION_IMAGES` pick the calibration round (their labels), and the
+test images measure.
 """
 
 from __future__ import annotations
@@ -22,7 +28,11 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from ntlib.checks import check_choice
-from ntlib.chip.calibrate import calibrate, design_rates
+from ntlib.chip.calibrate import (
+    calibrate_modes,
+    check_calibration_mode,
+    design_rates,
+)
 from ntlib.chip.circuit_model import circuit_model
 from ntlib.chip.cost import chip_energy_j
 from ntlib.chip.design import ChipDesign, design_chip, network_scales
@@ -44,6 +54,8 @@ LEVELS: tuple[str, ...] = ("behavioural", "spice")
 #: Time steps of an inference (chapter ``energy``'s T) and calibration images.
 TIMESTEPS = 32
 CALIBRATION_IMAGES = 128
+#: Labelled training images, after the calibration images, that pick a round.
+SELECTION_IMAGES = 128
 #: Seed of the Poisson input of every evaluation.
 EVAL_SEED = 0
 
@@ -65,6 +77,8 @@ class ChipSetup:
     design: ChipDesign
     test: tuple[torch.Tensor, torch.Tensor]
     calibration: tuple[torch.Tensor, torch.Tensor]
+    #: labelled images that pick each chip's calibration round
+    selection: tuple[torch.Tensor, torch.Tensor] | None = None
 
     @property
     def train_set(self):
@@ -109,19 +123,29 @@ def chip_setup(
     train_set, test_set = task_sets(task, task_name)
     x_train, y_train = _tensors(train_set)
     test = _tensors(test_set)
+    cal, sel = CALIBRATION_IMAGES, CALIBRATION_IMAGES + SELECTION_IMAGES
     return ChipSetup(task_name, task, source, tuned, quantised, design, test,
-                     (x_train[:CALIBRATION_IMAGES], y_train[:CALIBRATION_IMAGES]))
+                     (x_train[:cal], y_train[:cal]), (x_train[cal:sel], y_train[cal:sel]))
 
 
 def _one_chip(item) -> dict[str, float]:
-    design, corner, temp_c, seed, test, calibration, targets = item
+    design, corner, temp_c, seed, test, calibration, selection, targets, modes = item
     torch.set_num_threads(1)
     circuit = circuit_model(corner, temp_c)
-    before = Chip(design, circuit, seed).accuracy(*test, TIMESTEPS, EVAL_SEED)
-    trimmed = calibrate(design, circuit, seed, *calibration, TIMESTEPS,
-                        targets=targets)
-    after = trimmed.accuracy(*test, TIMESTEPS, EVAL_SEED)
-    return {"mismatch_seed": seed, "before": before, "after": after}
+    chips = calibrate_modes(design, circuit, seed, calibration, selection,
+                            TIMESTEPS, ("none", *modes), targets=targets)
+    measured: dict[int, float] = {}  # a chip two modes chose is measured once
+    for chip in chips.values():
+        if id(chip) not in measured:
+            measured[id(chip)] = chip.accuracy(*test, TIMESTEPS, EVAL_SEED)
+    row = {"mismatch_seed": seed, "before": measured[id(chips["none"])]}
+    for mode in modes:
+        row[f"after_{mode}"] = measured[id(chips[mode])]
+        changed = chips[mode] is not chips["none"]
+        row[f"calibrated_{mode}"] = changed
+    if modes:
+        row["after"] = row[f"after_{modes[0]}"]
+    return row
 
 
 def chip_population(
@@ -131,18 +155,50 @@ def chip_population(
     temp_c: float = 27.0,
     processes: int = 1,
     first_seed: int = 1,
+    modes: tuple[str, ...] = ("bias",),
 ) -> list[dict[str, float]]:
     """Accuracy of ``chips`` mismatch draws before and after calibration.
 
     ``chips = 0`` measures one chip without mismatch at the corner instead.
+    Each row holds ``before`` and, per mode of ``modes``
+    (:data:`~ntlib.chip.calibrate.CALIBRATION_MODES` but ``none``),
+    ``after_<mode>`` and ``calibrated_<mode>`` (whether the selection images
+    chose a trimmed chip); ``after`` repeats the first mode's.  The chips are
+    calibrated on ``setup.calibration``'s images, their rounds picked on
+    ``setup.selection`` and measured on ``setup.test``.
     """
+    modes = tuple(m for m in modes if check_calibration_mode(m) != "none")
+    selection = setup.selection
+    if selection is None:
+        raise ValueError("the setup has no selection images: build it with chip_setup")
     targets = design_rates(setup.design, setup.calibration[0], TIMESTEPS)
     seeds = [None] if chips == 0 else list(range(first_seed, first_seed + chips))
     # Measured once here (its gain runs on the workers), read from disk by them.
     circuit_model(corner, temp_c, processes)
-    items = [(setup.design, corner, temp_c, seed, setup.test, setup.calibration,
-              targets) for seed in seeds]
+    items = [(setup.design, corner, temp_c, seed, setup.test, setup.calibration[0],
+              selection, targets, modes) for seed in seeds]
     return map_processes(_one_chip, items, processes)
+
+
+def population_summary(rows: list[dict], test_images: int) -> dict[str, float]:
+    """Mean and worst test accuracy before and after each mode, and their change.
+
+    ``stderr`` is the standard error of one chip's accuracy on the test set
+    (binomial, at the mean accuracy before calibration): the resolution of a
+    mean's change (:func:`population_summary` of ``chip_population`` rows).
+    """
+    before = np.array([r["before"] for r in rows])
+    mean = float(before.mean())
+    out = {"before_mean": mean, "before_min": float(before.min()),
+           "stderr": float(np.sqrt(mean * (1 - mean) / test_images))}
+    for key in rows[0]:
+        if key.startswith("after_"):
+            after = np.array([r[key] for r in rows])
+            mode = key.removeprefix("after_")
+            out[f"{mode}_mean"] = float(after.mean())
+            out[f"{mode}_min"] = float(after.min())
+            out[f"{mode}_change"] = float(after.mean() - mean)
+    return out
 
 
 def reference_accuracies(
@@ -199,6 +255,7 @@ def _spice_level(setup: ChipSetup, processes: int) -> dict[str, float | None]:
     return {
         "chip_test_acc": acc, "chip_test_acc_min": acc,
         "chip_test_acc_calibrated": None, "chip_test_acc_calibrated_min": None,
+        "calibration": "none",
         "spice_behaviour_agreement": float(np.mean(
             check["spice_predictions"] == check["behaviour_predictions"])),
         "sim_seconds": float(check["sim_seconds"].sum()),
@@ -216,9 +273,11 @@ def chip_experiment(
     data_dir: str | Path | None = None,
     cache_dir: str | Path | None = None,
     processes: int = 1,
+    calibration: str = "bias",
 ) -> dict:
     """The ``chip`` command's result: one JSON-able dict (see the command's help)."""
     check_choice("level", level, LEVELS)
+    check_calibration_mode(calibration)
     setup = chip_setup(task_name, dataset, data_dir, cache_dir)
     total = len(setup.test[0])
     digits = total if digits is None else digits
@@ -238,13 +297,21 @@ def chip_experiment(
         check_spice_level(chips, corner, temp_c)
         result.update(_spice_level(setup, processes))
         return result
-    rows = chip_population(setup, chips, corner, temp_c, processes)
+    modes = () if calibration == "none" else (calibration,)
+    rows = chip_population(setup, chips, corner, temp_c, processes, modes=modes)
     before = [r["before"] for r in rows]
-    after = [r["after"] for r in rows]
     result.update(
         chip_test_acc=float(np.mean(before)), chip_test_acc_min=float(np.min(before)),
-        chip_test_acc_calibrated=float(np.mean(after)),
-        chip_test_acc_calibrated_min=float(np.min(after)),
-        sim_seconds=time.perf_counter() - start,
+        calibration=calibration,
+        chip_test_acc_calibrated=None, chip_test_acc_calibrated_min=None,
     )
+    if modes:
+        after = [r[f"after_{calibration}"] for r in rows]
+        mean, worst = float(np.mean(after)), float(np.min(after))
+        result.update({
+            "chip_test_acc_calibrated": mean, "chip_test_acc_calibrated_min": worst,
+            f"chip_test_acc_calibrated_by_{calibration}": mean,
+            f"chip_test_acc_calibrated_by_{calibration}_min": worst,
+        })
+    result["sim_seconds"] = time.perf_counter() - start
     return result

@@ -7,10 +7,16 @@ Prints one object with ``dataset``, ``task``, ``level``, ``corner``,
 measured on: ``--digits``, else the whole test set), ``chips``,
 ``timesteps``, ``ann_test_acc``, ``snn_test_acc``, ``snn3bit_test_acc``,
 ``chip_nominal_test_acc``, ``chip_test_acc`` (mean over the mismatch chips),
-``chip_test_acc_min``, ``chip_test_acc_calibrated``,
-``chip_test_acc_calibrated_min`` (after NT calibration; ``null`` at the SPICE
-level, which simulates the nominal chip), ``energy_per_inference_j`` and
-``sim_seconds``; at the SPICE level also ``spice_behaviour_agreement``.
+``chip_test_acc_min``, ``calibration`` (the ``--calibrate`` mode:
+``none``, ``bias`` for the NT bias supplies, ``supply`` for each layer's
+excitatory and inhibitory synapse supplies, ``both`` for supplies then
+biases), ``chip_test_acc_calibrated``, ``chip_test_acc_calibrated_min`` (after
+calibration; ``null`` with ``--calibrate none`` and at the SPICE level, which
+simulates the nominal chip), ``chip_test_acc_calibrated_by_<mode>`` and
+``chip_test_acc_calibrated_by_<mode>_min`` (the same figures named by the
+knob), ``energy_per_inference_j`` and ``sim_seconds``; at the SPICE level
+also ``spice_behaviour_agreement``.  Calibration images, the images that
+pick a calibration round, and test images are disjoint.
 
 With ``--layer`` (SPICE level only) it simulates a slice of that layer
 instead (``--neurons`` of a dense layer, ``--channels`` over a ``--patch``
@@ -117,12 +123,14 @@ def run(args: argparse.Namespace) -> int:
         task_name=args.task, level=args.level, digits=digits, chips=args.chips,
         corner=args.corner, temp_c=args.temp_c, dataset=args.dataset,
         data_dir=args.data_dir, cache_dir=args.cache_dir, processes=jobs,
+        calibration=args.calibrate,
     )
     emit(result, args.json)
     return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from ntlib.chip.calibrate import CALIBRATION_MODES
     from ntlib.chip.experiment import CHIP_TASKS, LEVELS
 
     parser = subparsers.add_parser(
@@ -131,8 +139,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Design the chip from the source network, tune the target task with "
             "NT (bias supplies only), and measure accuracy on the behavioural "
-            "chip (with mismatch chips, before and after NT calibration) or on "
-            "the SPICE output layer."
+            "chip (with mismatch chips, before and after calibration of their "
+            "bias supplies, synapse supplies or both) or on the SPICE output "
+            "layer."
         ),
     )
     add_data_options(parser, tasks=CHIP_TASKS, download=False)
@@ -143,6 +152,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "the SPICE level)")  # fmt: skip
     add_draws_option(parser, "--chips", 0, 20, "mismatch chips (0: the nominal one)")
     add_circuit_options(parser, CORNERS)
+    add_choice(parser, "--calibrate", "calibration mode", CALIBRATION_MODES, "bias",
+               "the knobs each mismatch chip is calibrated with")
     add_choice(parser, "--layer", "layer", LAYERS, None,
                "simulate a slice of this layer in SPICE (with --level spice)")
     for option, what in (("--neurons", "neurons of a dense layer's slice"),
