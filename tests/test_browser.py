@@ -459,3 +459,26 @@ def test_slider_check_moves_a_plotly_figure(browser, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_verdict_tables_are_complete(browser, origin):
+    """Every cell of the closing chapter's tables shows a value: a key another
+    chapter no longer glues would leave a cell empty or half a sentence."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{origin}/book/12_verdict.html", wait_until="load")
+        tables = page.eval_on_selector_all(
+            "main table",
+            "ts => ts.map(t => [...t.querySelectorAll('tbody tr')].map("
+            "r => [...r.cells].map(c => c.innerText.trim())))")
+        pasted = page.eval_on_selector_all(
+            "main table .pasted-text", "ns => ns.map(n => n.innerText.trim())")
+    finally:
+        page.close()
+    assert len(tables) == 2 and len(tables[0]) >= 7 and len(tables[1]) >= 2, tables
+    bad = [cells for rows in tables for cells in rows
+           if any(not c or "object>" in c or "nan" in c.split() for c in cells)]
+    assert bad == [], bad
+    verdicts = [row[3] for row in tables[0]]
+    assert all(any(w in v for w in ("holds", "does not hold")) for v in verdicts), verdicts
+    assert pasted and all(p for p in pasted), pasted
