@@ -43,6 +43,9 @@
   from ``_toc.yml`` and each chapter's own title, so a new chapter cannot be
   missing from it; its body gives one question per part (``Part: question``),
   and a part without one (or a question for no part) stops the build.
+- The theme's ``fontawesome.js`` carries every Font Awesome icon (540 kB
+  gzipped on every page); the build keeps only the icons the site's pages
+  and scripts name (``fa-<name>``), about 20 kB.
 """
 
 from __future__ import annotations
@@ -151,6 +154,43 @@ def _trim_mathjax(app: Sphinx, exception: Exception | None) -> None:
             path.rmdir()
         else:
             path.unlink()
+
+
+FA_ICON = re.compile(
+    r'(?<=[{,])(?:"([a-z0-9-]+)"|([A-Za-z_$][A-Za-z0-9_$]*)):'
+    r'\[(\d+),(\d+),\[([^\]]*)\],"([0-9a-f]*)",("(?:[^"\\]|\\.)*"|\[[^\]]*\])\],?'
+)
+FA_NAME = re.compile(r"\bfa-([a-z0-9-]+)")
+
+
+def trim_fontawesome(script: str, used: set[str]) -> str:
+    """Font Awesome's script with only the icons in ``used`` (a name or an alias).
+
+    Each icon is an entry ``name:[width,height,[aliases],"unicode",path]`` of
+    an object literal; the others are cut with their comma.
+    """
+    def keep(match: re.Match) -> str:
+        names = {match.group(1) or match.group(2)}
+        names |= set(re.findall(r'"([a-z0-9-]+)"', match.group(5)))
+        return match.group(0) if names & used else ""
+
+    return FA_ICON.sub(keep, script).replace(",}", "}")
+
+
+def icons_named(site: Path) -> set[str]:
+    """The ``fa-<name>`` words of the site's pages and scripts (not its CSS,
+    which styles every icon, nor Font Awesome's own script)."""
+    files = [*site.rglob("*.html"), *site.rglob("*.js"), *site.rglob("*.mjs")]
+    return {name for path in files if path.name != "fontawesome.js"
+            for name in FA_NAME.findall(path.read_text(errors="ignore"))}
+
+
+def _trim_fontawesome(app: Sphinx, exception: Exception | None) -> None:
+    script = Path(app.outdir) / "_static" / "scripts" / "fontawesome.js"
+    if exception is not None or not script.is_file():
+        return
+    script.write_text(trim_fontawesome(script.read_text(),
+                                       icons_named(Path(app.outdir))))
 
 
 def _plotly_where_needed(
@@ -354,6 +394,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", _copy_plotly)
     app.connect("build-finished", _copy_live_assets)
     app.connect("build-finished", _trim_mathjax, priority=900)
+    app.connect("build-finished", _trim_fontawesome, priority=900)
     app.connect("html-page-context", _plotly_where_needed)
     app.connect("html-page-context", _drop_duplicate_scripts, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -17,6 +17,7 @@ BOOK_STYLE: dict[str, object] = {
     "axes.titlesize": "medium",
     "axes.labelsize": "medium",
     "legend.frameon": False,
+    "legend.fontsize": 9,
     "lines.linewidth": 1.6,
     "axes.prop_cycle": mpl.cycler(
         color=["#1f5aa6", "#d1495b", "#2a9d8f", "#edae49", "#6c4f9c", "#5c5c5c"]

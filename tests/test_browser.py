@@ -482,3 +482,19 @@ def test_the_verdict_tables_are_complete(browser, origin):
     verdicts = [row[3] for row in tables[0]]
     assert all(any(w in v for w in ("holds", "does not hold")) for v in verdicts), verdicts
     assert pasted and all(p for p in pasted), pasted
+
+
+def test_icons_render_from_the_trimmed_font_awesome(browser, origin):
+    """The build keeps only the icons the site names: each still becomes an
+    inline SVG, and none is left as an empty <i> placeholder."""
+    page = browser.new_page()
+    try:
+        page.goto(f"{origin}/book/08_supply_voltage.html", wait_until="load")
+        page.wait_for_function(
+            "() => document.querySelectorAll('svg.svg-inline--fa').length > 0")
+        left = page.evaluate(
+            "() => [...document.querySelectorAll('i[class*=\"fa-\"]')]"
+            ".map(i => i.className)")
+    finally:
+        page.close()
+    assert left == [], left

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -189,3 +190,28 @@ def test_prose_names_chapters_with_links_that_cannot_go_stale() -> None:
             found += [f"{path.name} cell {index}: {m.group(0)}"
                       for m in RAW_CHAPTER.finditer(prose)]
     assert found == []
+
+
+def test_fontawesome_keeps_only_the_icons_named() -> None:
+    script = ('x={a:[1,2,[],"f0","M1"],"b-c":[3,4,[9,"alias"],"f1","M2"],'
+              'd:[5,6,[],"f2",["M3","M4"]]};')
+    assert ntsite.trim_fontawesome(script, {"alias", "d"}) == (
+        'x={"b-c":[3,4,[9,"alias"],"f1","M2"],d:[5,6,[],"f2",["M3","M4"]]};')
+    assert ntsite.trim_fontawesome(script, set()) == "x={};"
+
+
+def test_the_themes_fontawesome_trims_to_a_valid_script(tmp_path) -> None:
+    import pydata_sphinx_theme
+
+    theme = Path(pydata_sphinx_theme.__file__).parent
+    script = next(theme.rglob("static/scripts/fontawesome.js")).read_text()
+    assert len(ntsite.FA_ICON.findall(script)) > 1500  # the whole set is there
+    trimmed = ntsite.trim_fontawesome(script, {"magnifying-glass", "bars", "search"})
+    assert len(trimmed) < len(script) / 10
+    assert '"magnifying-glass":[' in trimmed and "bars:[" in trimmed
+    assert "yelp:[" in script and "yelp:[" not in trimmed
+    node = shutil.which("node")
+    assert node, "node is missing: make setup installs it (scripts/ensure-node.sh)"
+    path = tmp_path / "fontawesome.js"
+    path.write_text(trimmed)
+    subprocess.run([node, "--check", str(path)], check=True)
