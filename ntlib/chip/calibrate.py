@@ -59,7 +59,7 @@ SUPPLY_STEP_LIMIT = 2.0
 
 
 def check_calibration_mode(mode: str) -> str:
-    """``mode`` if it is one of :data:`CALIBRATION_MODES`, else a one-line ValueError."""
+    """``mode`` if one of :data:`CALIBRATION_MODES`, else a one-line ValueError."""
     return check_choice("calibration mode", mode, CALIBRATION_MODES)
 
 

@@ -125,7 +125,8 @@ def chip_setup(
     test = _tensors(test_set)
     cal, sel = CALIBRATION_IMAGES, CALIBRATION_IMAGES + SELECTION_IMAGES
     return ChipSetup(task_name, task, source, tuned, quantised, design, test,
-                     (x_train[:cal], y_train[:cal]), (x_train[cal:sel], y_train[cal:sel]))
+                     (x_train[:cal], y_train[:cal]),
+                     (x_train[cal:sel], y_train[cal:sel]))
 
 
 def _one_chip(item) -> dict[str, float]:
@@ -183,9 +184,10 @@ def chip_population(
 def population_summary(rows: list[dict], test_images: int) -> dict[str, float]:
     """Mean and worst test accuracy before and after each mode, and their change.
 
-    ``stderr`` is the standard error of one chip's accuracy on the test set
-    (binomial, at the mean accuracy before calibration): the resolution of a
-    mean's change (:func:`population_summary` of ``chip_population`` rows).
+    ``rows`` are :func:`chip_population`'s, measured on ``test_images``
+    images.  ``stderr`` is the standard error of one chip's accuracy on the
+    test set (binomial, at the mean accuracy before calibration): a change of
+    the mean smaller than it is within the noise of the test set.
     """
     before = np.array([r["before"] for r in rows])
     mean = float(before.mean())

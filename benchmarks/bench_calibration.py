@@ -1,0 +1,107 @@
+"""Calibrating mismatch chips by bias, supply or both (chapter calibration).
+
+    python benchmarks/bench_calibration.py [--chips 20] [--jobs 2]
+        [--tasks source noise] [--conditions tt:27 ss:27 ff:27 tt:-40 tt:85]
+        [--test-images N]
+
+For each task and condition: ``--chips`` Monte Carlo mismatch chips, each
+calibrated by its NT biases, by its layers' excitatory and inhibitory
+synapse supplies, and by both (:mod:`ntlib.chip.calibrate`), on disjoint
+calibration, selection and test images.  Prints the nominal chip at tt and
+27 C, and per condition and mode the mean and worst test accuracy before and
+after, the change of the mean, and the targets:
+
+* calibrated by both: the mean over the chips within 2 points of the nominal
+  chip at tt, the worst chip within 3 points;
+* no mode lowers the mean test accuracy by more than the standard error of
+  one chip's accuracy on the test set (binomial, printed).
+
+Each target is printed as met or missed, with its numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from ntlib.chip.experiment import (
+    TIMESTEPS,
+    chip_population,
+    chip_setup,
+    population_summary,
+)
+from ntlib.chip.simulator import Chip
+
+MODES = ("bias", "supply", "both")
+CONDITIONS = ("tt:27", "ss:27", "ff:27", "tt:-40", "tt:85")
+#: Targets: points below the nominal chip for the mean and the worst chip.
+MEAN_WITHIN_POINTS = 2.0
+WORST_WITHIN_POINTS = 3.0
+
+
+def condition(text: str) -> tuple[str, float]:
+    corner, temp_c = text.split(":")
+    return corner, float(temp_c)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chips", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--tasks", nargs="+", default=["source", "noise"])
+    parser.add_argument("--conditions", nargs="+", default=list(CONDITIONS))
+    parser.add_argument("--test-images", type=int, default=None,
+                        help="the first N test images (default: all)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    missed = 0
+    for task in args.tasks:
+        setup = chip_setup(task)
+        if args.test_images is not None:
+            setup.test = tuple(t[:args.test_images] for t in setup.test)
+        images = len(setup.test[0])
+        nominal = 100 * Chip(setup.design).accuracy(*setup.test, TIMESTEPS)
+        print(f"{task}: nominal chip at tt 27 C {nominal:.2f} % on {images} test "
+              f"images; {args.chips} chips per condition", flush=True)
+        for text in args.conditions:
+            corner, temp_c = condition(text)
+            start = time.perf_counter()
+            rows = chip_population(setup, args.chips, corner, temp_c, args.jobs,
+                                   modes=MODES)
+            s = population_summary(rows, images)
+            stderr = 100 * s["stderr"]
+            print(f"  {corner} {temp_c:g} C ({time.perf_counter() - start:.0f} s): "
+                  f"before mean {100 * s['before_mean']:.2f} % worst "
+                  f"{100 * s['before_min']:.2f} %; standard error {stderr:.2f}",
+                  flush=True)
+            for mode in MODES:
+                chosen = sum(bool(r[f"calibrated_{mode}"]) for r in rows)
+                print(f"    {mode:6s}: mean {100 * s[f'{mode}_mean']:.2f} % worst "
+                      f"{100 * s[f'{mode}_min']:.2f} % change "
+                      f"{100 * s[f'{mode}_change']:+.2f} points "
+                      f"({chosen}/{len(rows)} chips trimmed)", flush=True)
+            mean_gap = nominal - 100 * s["both_mean"]
+            worst_gap = nominal - 100 * s["both_min"]
+            mean_met = mean_gap <= MEAN_WITHIN_POINTS
+            worst_met = worst_gap <= WORST_WITHIN_POINTS
+            targets = [
+                ((f"both: mean within {MEAN_WITHIN_POINTS:g} points of nominal "
+                 f"({-mean_gap:+.2f} points against it)"), mean_met),
+                ((f"both: worst within {WORST_WITHIN_POINTS:g} points of nominal "
+                 f"({-worst_gap:+.2f} points against it)"), worst_met),
+            ]
+            for mode in MODES:
+                change = 100 * s[f"{mode}_change"]
+                targets.append(
+                    ((f"{mode}: mean not lowered beyond the standard error "
+                     f"({change:+.2f} against -{stderr:.2f})"), change >= -stderr))
+            for what, met in targets:
+                missed += not met
+                print(f"    target {'met   ' if met else 'MISSED'} {what}", flush=True)
+    print(f"targets missed: {missed}")
+
+
+if __name__ == "__main__":
+    main()
