@@ -120,27 +120,6 @@ def rising(values: Sequence[float], what: str) -> str:
     return f"does not hold: {what} falls at {int(np.sum(steps < 0))} steps"
 
 
-def cheaper(ratios: Mapping[str, float]) -> str:
-    """Verdict on "cheaper than digital" from digital / analog energy ratios.
-
-    A ratio above 1 means the analog side costs less.
-
-    Example:
-        >>> cheaper({"fp32 arithmetic": 3.2, "int8 arithmetic": 0.16})
-        'holds against fp32 arithmetic (3.2x), not against int8 arithmetic (6.2x dearer)'
-    """
-    if not ratios:
-        raise ValueError("cheaper() needs at least one ratio")
-    wins = [f"{names([k])} ({r:.2g}x)" for k, r in ratios.items() if r > 1]
-    losses = [f"{names([k])} ({1 / r:.2g}x dearer)" for k, r in ratios.items()
-              if r <= 1]
-    if not losses:
-        return "holds against " + ", ".join(wins)
-    if not wins:
-        return "does not hold: " + ", ".join(losses)
-    return "holds against " + ", ".join(wins) + ", not against " + ", ".join(losses)
-
-
 def cheaper_range(low: float, high: float, options: Mapping[str, float]) -> str:
     """Verdict on "cheaper than digital" when the analog cost is a range.
 

@@ -5,7 +5,6 @@ import pytest
 from ntlib.verdict import (
     COMPARABLE_POINTS,
     about,
-    cheaper,
     cheaper_range,
     comparable,
     names,
@@ -50,12 +49,6 @@ def test_rising_tells_strict_from_steps_from_falling() -> None:
     assert rising([1, 3, 2, 1], "r") == "does not hold: r falls at 2 steps"
     with pytest.raises(ValueError, match="two values"):
         rising([1.0], "r")
-
-
-def test_cheaper_reads_ratios_above_one_as_wins() -> None:
-    text = cheaper({"fp32": 3.0, "int8": 0.25})
-    assert text == "holds against fp32 (3x), not against int8 (4x dearer)"
-    assert cheaper({"int8": 1.0}) == "does not hold: int8 (1x dearer)"
 
 
 def test_cheaper_range_decides_only_outside_the_range() -> None:
