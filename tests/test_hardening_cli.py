@@ -350,6 +350,7 @@ def test_chip_accuracies_share_the_test_images(monkeypatch) -> None:
     setup.tuned = setup.quantised = model
     setup.train_set = setup.test_set = TensorDataset(x, y)
     setup.test = (x, y)
+    setup.timesteps = experiment.TIMESTEPS
     seen: list[int] = []
     real_evaluate, real_snn = experiment.evaluate, experiment.evaluate_snn
 

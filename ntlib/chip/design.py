@@ -88,6 +88,9 @@ class ChipDesign:
     circuit: CircuitModel
     scales: list[float]
     scales_used: list[float]
+    #: where every membrane starts, in thresholds: 0 for a ReLU network, one
+    #: half for a QCFS network (its shift, chapter ``ann_to_snn``)
+    initial_membrane: float = 0.0
 
     @property
     def layers(self) -> list[ChipLayer]:
@@ -111,6 +114,9 @@ class ChipDesign:
             ops.append((kind, op))
         return replace(self, ops=ops)
 
+
+#: A QCFS network's membranes start at half a threshold (its shift).
+QCFS_INITIAL_MEMBRANE = 0.5
 
 #: Layers that are no neuron of the chip: activations (the neuron itself), a
 #: modulator (read from the layer it follows) and layers without a function.
@@ -162,11 +168,13 @@ def design_chip(
     circuit: CircuitModel,
     input_shape: tuple[int, ...],
 ) -> ChipDesign:
-    """Map ``model`` (ReLU network, optionally NT-tuned) onto the circuit.
+    """Map ``model`` (ReLU or QCFS network, optionally NT-tuned) onto the circuit.
 
     ``scales`` come from :func:`network_scales` on the *source* network, so
     that every task of a chip shares its weights, codes and synapse supplies;
-    only the bias supplies differ between tasks.
+    only the bias supplies differ between tasks.  A network with
+    :class:`~ntlib.qcfs.QCFS` activations starts every membrane at half a
+    threshold (:data:`QCFS_INITIAL_MEMBRANE`), as its conversion does.
     """
     quantised = quantise_layers(model)
     biases = _neuron_biases(model, input_shape)
@@ -199,7 +207,9 @@ def design_chip(
         ops.append(("layer", layer))
         used.append(scale_out)
         scale_in = scale_out
-    return ChipDesign(tuple(input_shape), ops, circuit, list(scales), used)
+    qcfs = any(isinstance(m, QCFS) for m in modules)
+    return ChipDesign(tuple(input_shape), ops, circuit, list(scales), used,
+                      QCFS_INITIAL_MEMBRANE if qcfs else 0.0)
 
 
 def _design_layer(

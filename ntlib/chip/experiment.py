@@ -53,6 +53,12 @@ CHIP_TASKS: tuple[str, ...] = ("source", *TASKS)
 LEVELS: tuple[str, ...] = ("behavioural", "spice")
 #: Time steps of an inference (chapter ``energy``'s T) and calibration images.
 TIMESTEPS = 32
+#: The most time steps a chip inference may take (20.48 ms of chip time).
+MAX_CHIP_TIMESTEPS = 1024
+#: Source networks a chip runs: ReLU (converted with p99.9 scales) or QCFS.
+SOURCES: tuple[str, ...] = ("relu", "qcfs")
+#: Steps of the QCFS source's activation (chapter ``ann_to_snn``'s L = 4).
+QCFS_LEVELS = 4
 CALIBRATION_IMAGES = 128
 #: Labelled training images, after the calibration images, that pick a round.
 SELECTION_IMAGES = 128
@@ -79,6 +85,9 @@ class ChipSetup:
     calibration: tuple[torch.Tensor, torch.Tensor]
     #: labelled images that pick each chip's calibration round
     selection: tuple[torch.Tensor, torch.Tensor] | None = None
+    #: the source network's activation, and the time steps of an inference
+    source_kind: str = "relu"
+    timesteps: int = TIMESTEPS
 
     @property
     def train_set(self):
@@ -103,12 +112,22 @@ def chip_setup(
     cache_dir: str | Path | None = None,
     granularity: str = "channel",
     method: str = "nt",
+    source_kind: str = "relu",
+    timesteps: int = TIMESTEPS,
 ) -> ChipSetup:
-    """Everything a chip experiment needs for one task (digits: seconds, cached)."""
+    """Everything a chip experiment needs for one task (digits: seconds, cached).
+
+    ``source_kind`` ``"qcfs"`` builds the chip from chapter ``ann_to_snn``'s
+    QCFS network (:data:`QCFS_LEVELS` levels) instead of the ReLU one.
+    """
     check_choice("task", task_name, CHIP_TASKS)
+    check_choice("source", source_kind, SOURCES)
+    timesteps = check_timesteps(timesteps)
     task = load_task(dataset, "noise" if task_name == "source" else task_name,
                      data_dir)
-    source = pretrained_source_model(task, cache_dir=cache_dir)
+    levels = QCFS_LEVELS if source_kind == "qcfs" else None
+    source = pretrained_source_model(task, cache_dir=cache_dir,
+                                     activation=source_kind, levels=levels)
     if task_name == "source":
         tuned = source
     else:
@@ -126,19 +145,30 @@ def chip_setup(
     cal, sel = CALIBRATION_IMAGES, CALIBRATION_IMAGES + SELECTION_IMAGES
     return ChipSetup(task_name, task, source, tuned, quantised, design, test,
                      (x_train[:cal], y_train[:cal]),
-                     (x_train[cal:sel], y_train[cal:sel]))
+                     (x_train[cal:sel], y_train[cal:sel]), source_kind, timesteps)
+
+
+def check_timesteps(timesteps: int) -> int:
+    """``timesteps`` if it is a whole number from 1 to :data:`MAX_CHIP_TIMESTEPS`."""
+    if (isinstance(timesteps, bool) or not isinstance(timesteps, (int, np.integer))
+            or not 1 <= timesteps <= MAX_CHIP_TIMESTEPS):
+        raise ValueError(
+            f"time steps must be a whole number from 1 to {MAX_CHIP_TIMESTEPS}, "
+            f"got {timesteps!r}")
+    return int(timesteps)
 
 
 def _one_chip(item) -> dict[str, float]:
-    design, corner, temp_c, seed, test, calibration, selection, targets, modes = item
+    (design, corner, temp_c, seed, test, calibration, selection, targets, modes,
+     timesteps) = item
     torch.set_num_threads(1)
     circuit = circuit_model(corner, temp_c)
     chips = calibrate_modes(design, circuit, seed, calibration, selection,
-                            TIMESTEPS, ("none", *modes), targets=targets)
+                            timesteps, ("none", *modes), targets=targets)
     measured: dict[int, float] = {}  # a chip two modes chose is measured once
     for chip in chips.values():
         if id(chip) not in measured:
-            measured[id(chip)] = chip.accuracy(*test, TIMESTEPS, EVAL_SEED)
+            measured[id(chip)] = chip.accuracy(*test, timesteps, EVAL_SEED)
     row = {"mismatch_seed": seed, "before": measured[id(chips["none"])]}
     for mode in modes:
         row[f"after_{mode}"] = measured[id(chips[mode])]
@@ -172,12 +202,12 @@ def chip_population(
     selection = setup.selection
     if selection is None:
         raise ValueError("the setup has no selection images: build it with chip_setup")
-    targets = design_rates(setup.design, setup.calibration[0], TIMESTEPS)
+    targets = design_rates(setup.design, setup.calibration[0], setup.timesteps)
     seeds = [None] if chips == 0 else list(range(first_seed, first_seed + chips))
     # Measured once here (its gain runs on the workers), read from disk by them.
     circuit_model(corner, temp_c, processes)
     items = [(setup.design, corner, temp_c, seed, setup.test, setup.calibration[0],
-              selection, targets, modes) for seed in seeds]
+              selection, targets, modes, setup.timesteps) for seed in seeds]
     return map_processes(_one_chip, items, processes)
 
 
@@ -206,7 +236,7 @@ def population_summary(rows: list[dict], test_images: int) -> dict[str, float]:
 def reference_accuracies(
     setup: ChipSetup, test: TensorDataset | None = None
 ) -> dict[str, float]:
-    """ANN, converted SNN and 3-bit SNN test accuracy (rate coding, T = 32).
+    """ANN, converted SNN and 3-bit SNN test accuracy (rate coding, the setup's T).
 
     On ``test`` if given (the chip's own test images, so that every accuracy
     of a result is measured on the same images), else the whole test set.
@@ -216,8 +246,8 @@ def reference_accuracies(
     for key, model in (("snn_test_acc", setup.tuned),
                        ("snn3bit_test_acc", setup.quantised)):
         network = convert(model, setup.train_set, norm="p99.9")
-        out[key] = evaluate_snn(network, test, [TIMESTEPS], "rate",
-                                seed=EVAL_SEED).accuracy[TIMESTEPS]
+        out[key] = evaluate_snn(network, test, [setup.timesteps], "rate",
+                                seed=EVAL_SEED).accuracy[setup.timesteps]
     return out
 
 
@@ -236,14 +266,16 @@ def _nominal_chip(
     """The nominal chip's test accuracy and energy per inference."""
     circuit = circuit_model(corner, temp_c, processes)
     run = Chip(setup.design, circuit).run(
-        setup.test[0], TIMESTEPS, torch.Generator().manual_seed(EVAL_SEED),
+        setup.test[0], setup.timesteps, torch.Generator().manual_seed(EVAL_SEED),
         count_events=True)
     figures = energy_figures(DEFAULT_PROCESS, corner, temp_c)  # nominal supply
     return {
         "chip_nominal_test_acc": float(
             (run.predictions == setup.test[1]).float().mean()),
         "energy_per_inference_j": chip_energy_j(
-            setup.design, run, figures, TIMESTEPS)["total"],
+            setup.design, run, figures, setup.timesteps)["total"],
+        "synaptic_events_per_inference": float(
+            sum(e.sum() for e in run.events_by_code)),
     }
 
 
@@ -251,7 +283,7 @@ def _spice_level(setup: ChipSetup, processes: int) -> dict[str, float | None]:
     """The output layer in SPICE against the behavioural chip (``--level spice``)."""
     from ntlib.chip.spice_check import spice_versus_behaviour
 
-    check = spice_versus_behaviour(setup.design, setup.test[0], TIMESTEPS,
+    check = spice_versus_behaviour(setup.design, setup.test[0], setup.timesteps,
                                    EVAL_SEED, processes)
     acc = float(np.mean(check["spice_predictions"] == setup.test[1].numpy()))
     return {
@@ -276,11 +308,14 @@ def chip_experiment(
     cache_dir: str | Path | None = None,
     processes: int = 1,
     calibration: str = "bias",
+    source_kind: str = "relu",
+    timesteps: int = TIMESTEPS,
 ) -> dict:
     """The ``chip`` command's result: one JSON-able dict (see the command's help)."""
     check_choice("level", level, LEVELS)
     check_calibration_mode(calibration)
-    setup = chip_setup(task_name, dataset, data_dir, cache_dir)
+    setup = chip_setup(task_name, dataset, data_dir, cache_dir,
+                       source_kind=source_kind, timesteps=timesteps)
     total = len(setup.test[0])
     digits = total if digits is None else digits
     if not 1 <= digits <= total:
@@ -290,7 +325,7 @@ def chip_experiment(
     result: dict = {
         "dataset": dataset, "task": task_name, "level": level, "corner": corner,
         "temp_c": temp_c, "test_images": digits, "chips": chips,
-        "timesteps": TIMESTEPS,
+        "source": source_kind, "timesteps": setup.timesteps,
         **reference_accuracies(setup, TensorDataset(*setup.test)),
     }
     start = time.perf_counter()

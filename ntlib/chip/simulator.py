@@ -13,6 +13,13 @@ part is scaled by its bank's factor at the membrane voltage the events land
 on (:meth:`~ntlib.chip.circuit_model.CircuitModel.membrane_factor`): an
 inhibitory event moves a membrane near ground far less than one near the
 threshold.
+
+A chip built with ``ideal`` drops some of that physics, to measure what each
+part costs (:data:`IDEALISATIONS`): ``no_leak`` (no membrane decay),
+``subtractive_reset`` (a spike removes one threshold and keeps the rest, as
+the converted network does) and ``linear_synapses`` (every event moves the
+membrane by the designed gain, wherever the membrane is).  No circuit of the
+book has these; they are what-ifs.
 """
 
 from __future__ import annotations
@@ -23,10 +30,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ntlib.checks import check_choice
 from ntlib.chip.circuit_model import CircuitModel
 from ntlib.chip.design import ChipDesign, ChipLayer, snap_to_dac
 from ntlib.circuits.characterize import realisable_biases
 from ntlib.quantise import MAX_CODE
+
+#: Physics a what-if chip can drop (see the module's docstring).
+IDEALISATIONS: tuple[str, ...] = ("no_leak", "subtractive_reset", "linear_synapses")
 
 #: Parts in which a step's input charge is delivered (see :meth:`Chip._input`).
 INPUT_SUBSTEPS = 4
@@ -57,6 +68,7 @@ class Chip:
             threshold (the comparator's spread).
         trims: extra bias per neuron, rheobase units (the calibration's),
             one array per layer; ``None`` for none.
+        ideal: names from :data:`IDEALISATIONS` this what-if chip drops.
 
     Attributes (one entry per layer; ``None`` entries on a nominal chip):
         weights: thresholds per input spike of every synapse, signed (the
@@ -79,7 +91,10 @@ class Chip:
         circuit: CircuitModel | None = None,
         mismatch_seed: int | None = None,
         trims: list[np.ndarray] | None = None,
+        ideal: tuple[str, ...] = (),
     ) -> None:
+        self.ideal = tuple(check_choice("idealisation", name, IDEALISATIONS)
+                           for name in ideal)
         self.design = design
         self.circuit = circuit or design.circuit
         self.mismatch_seed = mismatch_seed
@@ -121,7 +136,8 @@ class Chip:
             self.weights.append(w)
             self.synapse_mismatch.append(factor)
             self._banks.append(_banks(w, codes, layer.conv is not None))
-            self._factors.append(_bank_factors(circuit, layer))
+            self._factors.append(_bank_factors(
+                circuit, layer, linear="linear_synapses" in self.ideal))
             trim = trims[index] if trims is not None else 0.0
             if trims is None:
                 designed = circuit.bias_rheobase(layer.bias_source_v, layer.bias_sink_v)
@@ -190,7 +206,7 @@ class Chip:
         x: torch.Tensor,
         timesteps: int = 32,
         generator: torch.Generator | None = None,
-        initial_membrane: float = 0.0,
+        initial_membrane: float | None = None,
         record_inputs_of: int | None = None,
         count_events: bool = False,
     ) -> ChipRun:
@@ -201,7 +217,10 @@ class Chip:
         count the synaptic events by code, for :func:`ntlib.chip.cost.chip_energy_j`
         (a quarter of a mismatched chip's run, so accuracy runs skip it).
         """
-        beta = self.circuit.beta()
+        if initial_membrane is None:
+            initial_membrane = self.design.initial_membrane
+        beta = 1.0 if "no_leak" in self.ideal else self.circuit.beta()
+        subtract = "subtractive_reset" in self.ideal
         layers = self.design.layers
         batch = x.shape[0]
         mem = [torch.full((batch, *la.out_shape), initial_membrane) for la in layers]
@@ -231,7 +250,8 @@ class Chip:
                 v = self._input(index, op, h, beta * mem[index]) + self.bias[index]
                 v = torch.where(held[index] > 0, 0.0, v.clamp(min=0.0))
                 spikes = (v >= thresholds[index]).to(torch.float32)
-                mem[index] = v * (1 - spikes)
+                mem[index] = (v - spikes * thresholds[index] if subtract
+                              else v * (1 - spikes))
                 held[index] = (held[index] - 1).clamp(min=0) + spikes * refractory
                 counts[index] += spikes
                 h = spikes
@@ -283,8 +303,16 @@ def _banks(w: torch.Tensor, codes: torch.Tensor, conv: bool) -> torch.Tensor:
     return torch.cat([torch.where(mask, w, 0.0), torch.where(mask, 0.0, w)], 0)
 
 
-def _bank_factors(circuit: CircuitModel, layer: ChipLayer) -> tuple[torch.Tensor, ...]:
-    """``(membrane grid in thresholds, excitatory factor, inhibitory factor)``."""
+def _bank_factors(circuit: CircuitModel, layer: ChipLayer,
+                  linear: bool = False) -> tuple[torch.Tensor, ...]:
+    """``(membrane grid in thresholds, excitatory factor, inhibitory factor)``.
+
+    ``linear``: a factor of 1 at every membrane (the gain the design set).
+    """
+    if linear:
+        grid, f_exc = np.array([0.0, 1.0]), np.array([1.0, 1.0])
+        return tuple(torch.as_tensor(a, dtype=torch.float32)
+                     for a in (grid, f_exc, f_exc))
     grid, f_exc = circuit.membrane_factor(layer.excite_supply_v, "excite")
     _, f_inh = circuit.membrane_factor(layer.inhibit_supply_v, "inhibit")
     return tuple(torch.as_tensor(a, dtype=torch.float32) for a in (grid, f_exc, f_inh))

@@ -5,7 +5,9 @@ See chapter ``chip``.
 Prints one object with ``dataset``, ``task``, ``level``, ``corner``,
 ``temp_c``, ``test_images`` (how many test images every accuracy below is
 measured on: ``--digits``, else the whole test set), ``chips``,
-``timesteps``, ``ann_test_acc``, ``snn_test_acc``, ``snn3bit_test_acc``,
+``source`` (``--source``: the ReLU network, or chapter ``ann_to_snn``'s
+QCFS network, whose membranes start at half a threshold), ``timesteps``
+(``--timesteps``), ``ann_test_acc``, ``snn_test_acc``, ``snn3bit_test_acc``,
 ``chip_nominal_test_acc``, ``chip_test_acc`` (mean over the mismatch chips),
 ``chip_test_acc_min``, ``calibration`` (the ``--calibrate`` mode:
 ``none``, ``bias`` for the NT bias supplies, ``supply`` for each layer's
@@ -14,7 +16,8 @@ biases), ``chip_test_acc_calibrated``, ``chip_test_acc_calibrated_min`` (after
 calibration; ``null`` with ``--calibrate none`` and at the SPICE level, which
 simulates the nominal chip), ``chip_test_acc_calibrated_by_<mode>`` and
 ``chip_test_acc_calibrated_by_<mode>_min`` (the same figures named by the
-knob), ``energy_per_inference_j`` and ``sim_seconds``; at the SPICE level
+knob), ``energy_per_inference_j``, ``synaptic_events_per_inference`` (the
+nominal chip's) and ``sim_seconds``; at the SPICE level
 also ``spice_behaviour_agreement``.  Calibration images, the images that
 pick a calibration round, and test images are disjoint.
 
@@ -102,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
     from ntlib.machine import require_ngspice
 
     check_temperature_option(args.temp_c, DEFAULT_PROCESS)
+    if args.source != "relu" and args.level == "spice":
+        raise ValueError("--level spice simulates the ReLU chip: drop --source "
+                         f"{args.source} (or use the behavioural level)")
     _check_slice_options(args)
     if args.layer is not None:
         check_data_dir(args.dataset, args.data_dir, False)
@@ -123,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
         task_name=args.task, level=args.level, digits=digits, chips=args.chips,
         corner=args.corner, temp_c=args.temp_c, dataset=args.dataset,
         data_dir=args.data_dir, cache_dir=args.cache_dir, processes=jobs,
-        calibration=args.calibrate,
+        calibration=args.calibrate, source_kind=args.source,
+        timesteps=args.timesteps,
     )
     emit(result, args.json)
     return 0
@@ -131,7 +138,13 @@ def run(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from ntlib.chip.calibrate import CALIBRATION_MODES
-    from ntlib.chip.experiment import CHIP_TASKS, LEVELS
+    from ntlib.chip.experiment import (
+        CHIP_TASKS,
+        LEVELS,
+        MAX_CHIP_TIMESTEPS,
+        SOURCES,
+        TIMESTEPS,
+    )
 
     parser = subparsers.add_parser(
         "chip",
@@ -154,6 +167,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_circuit_options(parser, CORNERS)
     add_choice(parser, "--calibrate", "calibration mode", CALIBRATION_MODES, "bias",
                "the knobs each mismatch chip is calibrated with")
+    add_choice(parser, "--source", "source network", SOURCES, "relu",
+               "the network on the chip: ReLU, or QCFS (fewer time steps)")
+    parser.add_argument("--timesteps", type=int_from(1, MAX_CHIP_TIMESTEPS),
+                        default=TIMESTEPS, help="time steps of an inference, 1 to "
+                        f"{MAX_CHIP_TIMESTEPS} (default: {TIMESTEPS})")
     add_choice(parser, "--layer", "layer", LAYERS, None,
                "simulate a slice of this layer in SPICE (with --level spice)")
     for option, what in (("--neurons", "neurons of a dense layer's slice"),

@@ -1,0 +1,136 @@
+"""The low-latency chip: QCFS designs, what-if chips and the latency tables."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+import torch
+from test_chip import data, model, net
+from torch import nn
+
+from ntlib.chip.design import QCFS_INITIAL_MEMBRANE, design_chip
+from ntlib.chip.experiment import MAX_CHIP_TIMESTEPS, check_timesteps
+from ntlib.chip.latency import (
+    events_ratio,
+    idealisation_rows,
+    latency_rows,
+    shortest_within,
+)
+from ntlib.chip.simulator import IDEALISATIONS, Chip
+from ntlib.cli import main
+from ntlib.qcfs import QCFS
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def one_neuron(weight: float, activation: nn.Module | None = None):
+    layers = [nn.Flatten(), nn.Linear(1, 1)]
+    if activation is not None:
+        layers.append(activation)
+    source = nn.Sequential(*layers)
+    with torch.no_grad():
+        source[1].weight.fill_(weight)
+        source[1].bias.zero_()
+    return design_chip(source, [1.0], model(), (1, 1, 1))
+
+
+def hand_counts(weight: float, steps: int, beta: float, subtract: bool,
+                start: float = 0.0) -> int:
+    v, spikes = start, 0
+    for _ in range(steps):
+        v = beta * v + weight
+        if v >= 1:
+            spikes += 1
+            v = v - 1 if subtract else 0.0
+    return spikes
+
+
+@pytest.mark.parametrize("ideal", [(), ("no_leak",), ("subtractive_reset",),
+                                   ("no_leak", "subtractive_reset")])
+def test_a_what_if_chip_drops_exactly_the_physics_named(ideal):
+    design = one_neuron(0.75)
+    run = Chip(design, ideal=ideal).run(torch.ones(1, 1, 1, 1), timesteps=10)
+    beta = 1.0 if "no_leak" in ideal else design.circuit.beta()
+    expected = hand_counts(0.75, 10, beta, "subtractive_reset" in ideal)
+    assert int(run.counts[0].sum()) == expected
+    if ideal == ("no_leak", "subtractive_reset"):
+        assert expected == 7  # 0.75 per step, nothing lost: 7.5 thresholds in 10 steps
+
+
+def test_a_qcfs_network_starts_its_membranes_at_half_a_threshold():
+    relu, qcfs = one_neuron(0.6), one_neuron(0.6, QCFS(levels=4))
+    assert relu.initial_membrane == 0.0
+    assert qcfs.initial_membrane == QCFS_INITIAL_MEMBRANE == 0.5
+    x = torch.ones(1, 1, 1, 1)
+    # one step of 0.6: from rest it stays below threshold, from one half it fires
+    assert int(Chip(relu).run(x, timesteps=1).counts[0].sum()) == 0
+    assert int(Chip(qcfs).run(x, timesteps=1).counts[0].sum()) == 1
+    assert int(Chip(relu).run(x, 1, initial_membrane=0.5).counts[0].sum()) == 1
+
+
+def test_an_unknown_idealisation_is_refused_with_the_valid_names():
+    with pytest.raises(ValueError, match="no_leak, subtractive_reset"):
+        Chip(one_neuron(0.5), ideal=("no_noise",))
+
+
+@pytest.mark.parametrize("bad", [0, -3, MAX_CHIP_TIMESTEPS + 1, 2.5, True, "8"])
+def test_chip_time_steps_are_checked(bad):
+    with pytest.raises(ValueError, match="time steps must be a whole number"):
+        check_timesteps(bad)
+    assert check_timesteps(8) == 8
+
+
+def _setup():
+    source = net()
+    x = data(96)
+    design = design_chip(source, [1.0, 1.0], model(gain=1.0), (1, 4, 4))
+    with torch.no_grad():
+        y = source(x[64:]).argmax(1)
+    return SimpleNamespace(design=design, quantised=source, train_set=x[:64],
+                           test=(x[64:], y), source_kind="relu")
+
+
+def test_latency_rows_set_the_chip_beside_its_spiking_network():
+    setup = _setup()
+    rows = latency_rows(setup, [4, 16])
+    assert [r["timesteps"] for r in rows] == [4, 16]
+    for row in rows:
+        assert row["gap"] == pytest.approx(row["snn3bit"] - row["chip"])
+    assert rows[1]["events"] > 3 * rows[0]["events"]  # events grow with the steps
+    # the "as designed" what-if is the chip that Chip.accuracy measures
+    ideal = idealisation_rows(setup, 16)
+    assert [r["dropped"] for r in ideal] == ["nothing", *IDEALISATIONS, "all"]
+    assert ideal[0]["chip"] == pytest.approx(Chip(setup.design).accuracy(*setup.test, 16))
+    assert ideal[0]["chip"] == pytest.approx(rows[1]["chip"])
+
+
+def test_shortest_within_and_events_ratio():
+    rows = [{"timesteps": 4, "gap": 0.03, "events": 10.0},
+            {"timesteps": 8, "gap": 0.008, "events": 20.0},
+            {"timesteps": 16, "gap": 0.0, "events": 40.0}]
+    assert shortest_within(rows)["timesteps"] == 8
+    assert shortest_within(rows, points=0.0)["timesteps"] == 16
+    assert shortest_within(rows[:1]) is None
+    assert events_ratio({"events": 80.0}, rows[1]) == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message", "exits"),
+    [
+        (["--timesteps", "0"], "--timesteps must be an integer from 1", True),
+        (["--timesteps", "5000"], "--timesteps must be an integer from 1", True),
+        (["--source", "spiking"], "unknown source network", True),
+        (["--source", "qcfs", "--level", "spice"], "simulates the ReLU chip", False),
+    ],
+)
+def test_chip_command_refuses_bad_source_and_steps_in_one_line(argv, message, exits,
+                                                               capsys):
+    if exits:
+        with pytest.raises(SystemExit) as stop:
+            main(["chip", *argv])
+        assert stop.value.code == 2
+    else:
+        assert main(["chip", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
