@@ -17,6 +17,7 @@ BOOK_STYLE: dict[str, object] = {
     "axes.titlesize": "medium",
     "axes.labelsize": "medium",
     "legend.frameon": False,
+    "font.size": 10,
     "legend.fontsize": 9,
     "lines.linewidth": 1.6,
     "axes.prop_cycle": mpl.cycler(
@@ -28,6 +29,42 @@ BOOK_STYLE: dict[str, object] = {
 def use_style() -> None:
     """Apply the book's figure style to matplotlib (called in each setup cell)."""
     mpl.rcParams.update(BOOK_STYLE)
+
+
+#: The smallest text on a figure, points: legends, tick labels, annotations.
+MIN_FONT_PT = 9
+
+
+def legend_outside(ax, **kwargs):
+    """A legend beside ``ax``, outside its data, at least :data:`MIN_FONT_PT` (figures).
+
+    By default to the right of the axes (``loc="upper left"`` at
+    ``bbox_to_anchor=(1.02, 1.0)``); the figure's constrained layout makes
+    room for it.  ``kwargs`` go to :meth:`matplotlib.axes.Axes.legend`: pass
+    ``loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3`` to set it
+    below instead.  A ``fontsize`` below :data:`MIN_FONT_PT` is a ValueError.
+
+    Example:
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots()
+        >>> _ = ax.plot([0, 1], label="rate")
+        >>> legend_outside(ax).get_texts()[0].get_fontsize() >= MIN_FONT_PT
+        True
+        >>> plt.close(fig)
+    """
+    from matplotlib.font_manager import FontProperties
+
+    if "bbox_to_anchor" not in kwargs:
+        kwargs.setdefault("loc", "upper left")
+        kwargs["bbox_to_anchor"] = (1.02, 1.0)
+    kwargs.setdefault("borderaxespad", 0.0)
+    size = FontProperties(size=kwargs.get("fontsize", mpl.rcParams["legend.fontsize"]))
+    if size.get_size_in_points() < MIN_FONT_PT:
+        raise ValueError(
+            f"a legend needs at least {MIN_FONT_PT} pt to be read; got "
+            f"{size.get_size_in_points():g} pt: leave fontsize out"
+        )
+    return ax.legend(**kwargs)
 
 
 def glue(name: str, value: object, display: bool = False) -> None:

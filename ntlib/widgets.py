@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from ntlib.circuits.neuron import NeuronParams
 from ntlib.circuits.process import BIAS_SUPPLY_RANGE_V, SYNAPSE_SUPPLY_RANGE_V
+from ntlib.plotting import legend_outside
 from ntlib.static_explorer import explorer_grid, explorer_point, static_explorer
 
 __all__ = [
@@ -144,7 +145,7 @@ def _draw_rate_and_power(ax_rate: Any, ax_power: Any, point: dict[str, Any]) -> 
     )
     ax_power.set_xlabel("power (nW)")
     ax_power.set_xlim(0, max(250.0, max(by_domain.values()) * 1e9 * 1.1))
-    ax_power.set_title(f"total {point['power_w'] * 1e9:.0f} nW", fontsize="small")
+    ax_power.set_title(f"total {point['power_w'] * 1e9:.0f} nW", fontsize=9)
 
 
 def plot_supply_sweep(
@@ -170,7 +171,7 @@ def plot_supply_sweep(
             [row["firing_rate_hz"] / 1e3 for row in periodic_rows],
             "s--", drawstyle="steps-mid", color="#5c5c5c", label="periodic",
         )
-        ax_rate.legend()
+        legend_outside(ax_rate)
     ax_rate.set_xlabel("synapse supply (V)")
     ax_rate.set_ylabel("firing rate (kHz)")
     for domain in rows[0]["power_w_by_domain"]:
@@ -185,7 +186,7 @@ def plot_supply_sweep(
     ax_power.plot(supply, [row["power_w"] * 1e9 for row in rows], "k--", label="total")
     ax_power.set_xlabel("synapse supply (V)")
     ax_power.set_ylabel("average power (nW)")
-    ax_power.legend()
+    legend_outside(ax_power)
     return fig
 
 
@@ -285,15 +286,16 @@ _SCHEMATIC_BOXES: tuple[tuple[float, float, float, float, str, str], ...] = (
         DOMAIN_COLOURS["bias"],
     ),
     (
-        3.9, 1.5, 1.9, 2.0, "membrane\n\nCm 10 pF\nRleak 50 MOhm\n(node mem)", "#edae49"
+        3.9, 1.5, 1.9, 2.0, "membrane\n\nCm {cm_pf:g} pF\nRleak {rleak_mohm:g} MOhm\n"
+        "(node mem)", "#edae49"
     ),
     (
         6.7,
         2.6,
         3.0,
         2.2,
-        "neuron power domain (1.8 V)\n\ncomparator: two inverters\n"
-        "feedback Cfb 2 pF (hysteresis)\n-> spike output",
+        "neuron power domain ({neuron_v:g} V)\n\ncomparator: two inverters\n"
+        "feedback Cfb {cfb_pf:g} pF (hysteresis)\n-> spike output",
         DOMAIN_COLOURS["neuron"],
     ),
     (
@@ -301,7 +303,8 @@ _SCHEMATIC_BOXES: tuple[tuple[float, float, float, float, str, str], ...] = (
         0.3,
         3.0,
         1.6,
-        "reset + refractory\nnode ref: Cref 1 pF, Rref 20 MOhm\nholds mem at 0 V",
+        "reset + refractory\nnode ref: Cref {cref_pf:g} pF, Rref {rref_mohm:g} MOhm\n"
+        "holds mem at 0 V",
         DOMAIN_COLOURS["neuron"],
     ),
 )
@@ -333,7 +336,7 @@ def _box(
             lw=1.2,
         )
     )
-    ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=8.5)
+    ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=9)
 
 
 def _arrow(ax: Any, x0: float, y0: float, x1: float, y1: float, text: str = "") -> None:
@@ -344,21 +347,31 @@ def _arrow(ax: Any, x0: float, y0: float, x1: float, y1: float, text: str = "") 
         FancyArrowPatch((x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=12)
     )
     if text:
-        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.12, text, ha="center", fontsize=8)
+        ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.12, text, ha="center", fontsize=9)
 
 
-def plot_schematic() -> Figure:
+def plot_schematic(process: str = "sky130") -> Figure:
     """A schematic-style block figure of the neuron and its power domains.
 
-    See chapter ``analog_neuron``.
+    See chapter ``analog_neuron``.  The values in the boxes are the netlist's:
+    the passive devices (:data:`ntlib.circuits.neuron.PASSIVE_DEVICES`) and
+    ``process``'s neuron supply.
     """
+    from ntlib.circuits.neuron import PASSIVE_DEVICES
+    from ntlib.circuits.process import get_process
+
+    value = {name: v for name, _, _, v in PASSIVE_DEVICES}
+    numbers = {"cm_pf": value["Cm"] * 1e12, "rleak_mohm": value["Rleak"] / 1e6,
+               "cfb_pf": value["Cfb"] * 1e12, "cref_pf": value["Cref"] * 1e12,
+               "rref_mohm": value["Rref"] / 1e6,
+               "neuron_v": get_process(process).neuron_supply_v}
     fig, ax = plt.subplots(figsize=(9, 4.2))
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 5)
     ax.axis("off")
-    for box in _SCHEMATIC_BOXES:
-        _box(ax, *box)
+    for *place, text, colour in _SCHEMATIC_BOXES:
+        _box(ax, *place, text.format(**numbers), colour)
     for arrow in _SCHEMATIC_ARROWS:
         _arrow(ax, *arrow)
-    ax.text(0.2, 0.0, "input spikes (digital)", fontsize=8, color="#5c5c5c")
+    ax.text(0.2, 0.0, "input spikes (digital)", fontsize=9, color="#5c5c5c")
     return fig
