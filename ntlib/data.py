@@ -69,16 +69,16 @@ class TransferTask:
     task: str
 
     def describe(self) -> dict[str, object]:
-        """Sizes of the four splits, for a table."""
+        """Sizes of the four splits, for a table (columns named for a reader)."""
         return {
-            "dataset": self.dataset,
+            "data set": self.dataset,
             "task": self.task,
-            "input_shape": self.input_shape,
-            "num_classes": self.num_classes,
-            "source_train": len(self.source_train),
-            "source_test": len(self.source_test),
-            "target_train": len(self.target_train),
-            "target_test": len(self.target_test),
+            "image (channels, height, width)": str(self.input_shape),
+            "classes": self.num_classes,
+            "source training images": len(self.source_train),
+            "source test images": len(self.source_test),
+            "target training images": len(self.target_train),
+            "target test images": len(self.target_test),
         }
 
 

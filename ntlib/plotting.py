@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import numbers
+import re
+
 import matplotlib as mpl
 import pandas as pd
 
@@ -106,3 +110,53 @@ def thousands(frame: pd.DataFrame) -> pd.DataFrame:
         return value
 
     return frame.map(fmt)
+
+
+#: A header that reads like code, not like a name: ``input_shape``, ``power_w``.
+_CODE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+$")
+
+
+def _number(value: object) -> str:
+    """One cell: whole numbers with separators, others to four significant figures."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return f"{int(value):,}"
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def table(frame: pd.DataFrame, formats: dict[str, str] | None = None):
+    """A DataFrame styled for the page: every chapter's tables go through it.
+
+    Whole numbers get thousands separators, other numbers four significant
+    figures (at least their whole part), unless ``formats`` gives a column its
+    own format string (``{"accuracy (%)": "{:.2f}"}``).  An unnamed index
+    counting 0, 1, 2, ... is hidden.  A column or index named like code
+    (``input_shape``) is a ValueError: name it for a reader, with its unit.
+
+    Example:
+        >>> styled = table(pd.DataFrame({"synapses": [435840], "rate (kHz)": [21.7]}))
+        >>> "435,840" in styled.to_html() and "21.7" in styled.to_html()
+        True
+    """
+    formats = dict(formats or {})
+    names = [str(c) for c in frame.columns] + [str(n) for n in frame.index.names
+                                               if n is not None]
+    coded = [n for n in names if _CODE_NAME.match(n)]
+    if coded:
+        raise ValueError(f"name these columns for a reader, with units: {coded}")
+    unknown = set(formats) - {str(c) for c in frame.columns}
+    if unknown:
+        raise ValueError(f"formats name no column of the table: {sorted(unknown)}")
+    styled = frame.style.format(_number)
+    for column, spec in formats.items():
+        styled = styled.format(spec, subset=[column])
+    counting = (isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+                and frame.index.start == 0 and frame.index.step == 1)
+    if counting:
+        styled = styled.hide(axis="index")
+    return styled

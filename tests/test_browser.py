@@ -6,7 +6,9 @@ load with no request leaving the local server, no console error, every image
 loaded and described, every internal link and anchor resolving, every formula
 typeset, every glued value filled in, no nbval marker or traceback in the text,
 and every explorer (a ``.nt-explorer`` plotly figure) changing its figure when
-its slider is moved. A screenshot of each page is kept in ``_build/screenshots``.
+its slider is moved. Every table must read as a table, not raw output: no
+column named like code, no counting index, large numbers with thousands
+separators. A screenshot of each page is kept in ``_build/screenshots``.
 """
 
 from __future__ import annotations
@@ -498,3 +500,79 @@ def test_icons_render_from_the_trimmed_font_awesome(browser, origin):
     finally:
         page.close()
     assert left == [], left
+
+
+class _Tables(HTMLParser):
+    """Every table of a page as rows of cell texts (header row first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._rows: list[list[str]] | None = None
+        self._row: list[str] | None = None
+        self._cell: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._rows = []
+        elif tag == "tr" and self._rows is not None:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self._rows is not None:
+            self.tables.append(self._rows)
+            self._rows = None
+        elif tag == "tr" and self._row is not None and self._rows is not None:
+            self._rows.append(self._row)
+            self._row = None
+        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(self._cell.strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell += data
+
+
+def table_problems(html: str) -> list[str]:
+    """Tables that read as raw output: code names, counting index, bare numbers."""
+    parser = _Tables()
+    parser.feed(html)
+    problems = []
+    for rows in parser.tables:
+        if len(rows) < 2:
+            continue
+        header, cells = rows[0], [c for row in rows[1:] for c in row]
+        coded = [h for h in header if re.fullmatch(r"[A-Za-z]\w*_\w+", h)]
+        if coded:
+            problems.append(f"columns named like code: {coded}")
+        long = [c for c in cells if re.fullmatch(r"-?\d{5,}(\.\d+)?", c)]
+        if long:
+            problems.append(f"numbers without thousands separators: {long[:3]}")
+        raw = [c for c in cells if re.fullmatch(r"-?\d\.\d{4,}e[-+]\d+", c)]
+        if raw:
+            problems.append(f"numbers in raw scientific notation: {raw[:3]}")
+        first = [row[0] for row in rows[1:] if row]
+        if len(first) > 1 and first == [str(k) for k in range(len(first))]:
+            problems.append(f"a counting index column beside {header[1:3]}")
+    return problems
+
+
+@pytest.mark.parametrize("page_path", [p for p in PAGES if p.startswith("book/")])
+def test_tables_read_as_tables_not_raw_output(page_path):
+    problems = table_problems((SITE / page_path).read_text())
+    assert not problems, f"{page_path}:\n  " + "\n  ".join(problems)
+
+
+def test_the_table_check_finds_raw_output():
+    raw = ("<table><tr><th></th><th>input_shape</th><th>power</th></tr>"
+           "<tr><td>0</td><td>12345</td><td>6.184516e-07</td></tr>"
+           "<tr><td>1</td><td>3</td><td>2.0</td></tr></table>")
+    found = " ".join(table_problems(raw))
+    for what in ("named like code", "thousands separators", "scientific", "counting"):
+        assert what in found
+    clean = ("<table><tr><th>layer</th><th>synapses</th></tr>"
+             "<tr><td>conv1</td><td>12,345</td></tr></table>")
+    assert table_problems(clean) == []

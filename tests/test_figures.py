@@ -69,3 +69,30 @@ def test_the_schematic_shows_the_netlist_values_in_readable_type(process, volts)
     assert "Cm 10 pF" in joined and "Rleak 50 MOhm" in joined
     assert min(t.get_fontsize() for t in texts) >= MIN_FONT_PT
     plt.close(fig)
+
+
+def test_a_table_hides_a_counting_index_and_writes_numbers_for_reading():
+    import pandas as pd
+
+    from ntlib.plotting import table
+
+    frame = pd.DataFrame({"synapses": [435840, 12], "energy (nJ)": [20980.14, 0.012345]})
+    html = table(frame).to_html()
+    assert "435,840" in html and "20,980" in html and "0.01235" in html
+    assert ">0<" not in html.replace(" ", "")  # no counting index column
+    named = table(frame.set_index(pd.Index(["conv1", "dense"], name="layer"))).to_html()
+    assert "conv1" in named
+    assert "0.012" in table(frame, {"energy (nJ)": "{:.3f}"}).to_html()
+
+
+@pytest.mark.parametrize(("columns", "formats", "message"), [
+    (["input_shape"], None, "name these columns for a reader"),
+    (["rate (kHz)"], {"rate": "{:.1f}"}, "formats name no column"),
+])
+def test_a_table_refuses_code_names_and_stray_formats(columns, formats, message):
+    import pandas as pd
+
+    from ntlib.plotting import table
+
+    with pytest.raises(ValueError, match=message):
+        table(pd.DataFrame([[1.0]], columns=columns), formats)
