@@ -12,7 +12,10 @@ Prints, for the nominal chip of chapter 10 (``chip_setup("source")``,
 - the chip's area by part, mm^2, beside a digital int8 core with SRAM at
   45 and 130 nm;
 - the digital side as a range (memory tier, node, 8/4-bit weights) and
-  published neuromorphic silicon pricing the chip's synaptic events.
+  published neuromorphic silicon pricing the chip's synaptic events;
+- the rulers: the circuit's physical floor (C V^2 of the membrane and of a
+  unit's gate, kT/C) and published analog neurons, fJ per spike;
+- the QCFS chip of chapter 5 at T = 8: its whole bill beside the ReLU chip's.
 
     .venv/bin/python benchmarks/bench_ledger.py
     .venv/bin/python benchmarks/bench_ledger.py --digits 100 --spice-digits 2
@@ -30,6 +33,7 @@ from ntlib.chip.area import chip_area, digital_core_area
 from ntlib.chip.cost import event_model_check
 from ntlib.chip.digital import digital_range, neuromorphic_range
 from ntlib.chip.experiment import TIMESTEPS, chip_setup
+from ntlib.chip.floor import ANALOG_NEURONS_FJ_PER_SPIKE, floor_rows
 from ntlib.chip.ledger import chip_activity, chip_ledger, summary
 from ntlib.circuits.energy_figures import energy_figures
 from ntlib.energy import layers_from_module
@@ -102,6 +106,22 @@ def main() -> None:
     print(f"\npublished neuromorphic silicon at the chip's {ops:.0f} synaptic "
           "events per inference:")
     print(neuromorphic_range(ops).round(1).to_string(index=False))
+
+    print("\nrulers: the circuit's floor (tt, 27 C) and published analog neurons")
+    print(floor_rows("tt", 27.0)[["item", "value", "unit"]].to_string(index=False))
+    print(f"  this neuron's measured spike: {figures.spike_j * 1e15:,.0f} fJ")
+    for name, (low, high, node, ref) in ANALOG_NEURONS_FJ_PER_SPIKE.items():
+        print(f"  {name}: {low:g}-{high:g} fJ/spike at {node:g} nm ({ref})")
+
+    qcfs = chip_setup("source", source_kind="qcfs", timesteps=8)
+    qcfs_activity = chip_activity(qcfs.design, qcfs.test[0][:args.digits], 8)
+    qcfs_accuracy = float((qcfs_activity.run.predictions
+                           == qcfs.test[1][:args.digits]).float().mean())
+    qcfs_bill = summary(chip_ledger(qcfs.design, qcfs_activity, figures))
+    print(f"\nQCFS chip, T = 8, accuracy {qcfs_accuracy:.3f}: total "
+          f"{_range(qcfs_bill)}; dominant: {', '.join(qcfs_bill['dominant'])}; "
+          f"ReLU chip / QCFS chip {result['low_nj'] / qcfs_bill['low_nj']:.2f}-"
+          f"{result['high_nj'] / qcfs_bill['high_nj']:.2f}x")
     print(f"\n[{time.perf_counter() - start:.0f} s]")
 
 
