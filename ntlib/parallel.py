@@ -142,17 +142,19 @@ def stop_pools() -> None:
 
 @contextlib.contextmanager
 def _children_ignore_sigint() -> Iterator[None]:
-    # A worker spawned now starts with SIGINT ignored (the setting passes to
-    # the new process), so a Ctrl-C while it imports torch prints nothing
-    # from it; the caller's handler is back as soon as the tasks are sent.
+    # A worker spawned now starts with SIGINT blocked (the signal mask passes
+    # to the new process, across exec too), so a Ctrl-C while it imports
+    # torch prints nothing from it.  The caller's Ctrl-C is held, not lost: a
+    # blocked signal stays pending and arrives as soon as the tasks are sent
+    # (an ignored one would be dropped, and the caller would wait on).
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def map_processes(

@@ -421,6 +421,11 @@ def test_search_snippets_quote_the_page_text(browser, origin, query):
             "document.querySelector('#search-results .search-summary')"
             " && !document.querySelector('#search-results')"
             ".textContent.includes('Searching')", timeout=60_000)
+        # each result's snippet arrives on its own, after the summary line
+        page.wait_for_function(
+            "[...document.querySelectorAll('#search-results li')].every("
+            "li => (li.querySelector('p.context')?.textContent || '').trim())",
+            timeout=60_000)
         snippets = page.eval_on_selector_all(
             "#search-results li p.context", "els => els.map(e => e.textContent)")
     finally:
