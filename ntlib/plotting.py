@@ -102,11 +102,10 @@ def thousands(frame: pd.DataFrame) -> pd.DataFrame:
         >>> thousands(pd.DataFrame({"params": [136586]})).iloc[0, 0]
         '136,586'
     """
-    import numbers
 
     def fmt(value: object) -> object:
         if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            return f"{int(value):,}"
+            return _number(value)
         return value
 
     return frame.map(fmt)

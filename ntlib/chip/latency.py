@@ -19,29 +19,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 from torch.utils.data import TensorDataset
 
 from ntlib.chip.experiment import EVAL_SEED, ChipSetup
 from ntlib.chip.simulator import IDEALISATIONS, Chip
 from ntlib.conversion import convert
 from ntlib.snn import evaluate_snn
-
-
-def _chip_run(chip: Chip, x: torch.Tensor, y: torch.Tensor, timesteps: int,
-              batch_size: int = 256) -> tuple[float, float]:
-    """Accuracy and synaptic events per inference of one chip on ``x``.
-
-    In batches drawn as :meth:`Chip.accuracy` draws them: the same accuracy.
-    """
-    generator = torch.Generator().manual_seed(EVAL_SEED)
-    correct, events = 0, 0.0
-    for start in range(0, len(x), batch_size):
-        batch = x[start:start + batch_size]
-        run = chip.run(batch, timesteps, generator, count_events=True)
-        correct += int((run.predictions == y[start:start + batch_size]).sum())
-        events += len(batch) * float(sum(e.sum() for e in run.events_by_code))
-    return correct / len(x), events / len(x)
 
 
 def latency_rows(setup: ChipSetup, timesteps: Sequence[int]) -> list[dict]:
@@ -59,7 +42,7 @@ def latency_rows(setup: ChipSetup, timesteps: Sequence[int]) -> list[dict]:
     chip = Chip(setup.design)
     rows = []
     for t in timesteps:
-        accuracy, events = _chip_run(chip, x, y, t)
+        accuracy, events = chip.accuracy_and_events(x, y, t, EVAL_SEED)
         rows.append({"source": setup.source_kind, "timesteps": int(t),
                      "snn3bit": snn[t], "chip": accuracy,
                      "gap": snn[t] - accuracy, "events": events})
@@ -83,7 +66,8 @@ def idealisation_rows(setup: ChipSetup, timesteps: int) -> list[dict]:
                 ("all", IDEALISATIONS)]
     rows = []
     for name, ideal in variants:
-        accuracy, events = _chip_run(Chip(setup.design, ideal=ideal), x, y, timesteps)
+        accuracy, events = Chip(setup.design, ideal=ideal).accuracy_and_events(
+            x, y, timesteps, EVAL_SEED)
         rows.append({"dropped": name, "chip": accuracy, "events": events})
     return rows
 

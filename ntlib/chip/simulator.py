@@ -264,12 +264,25 @@ class Chip:
     def accuracy(self, x, y, timesteps: int = 32, seed: int = 0,
                  batch_size: int = 256) -> float:
         """Share of ``x`` classified as ``y`` (Poisson input drawn from ``seed``)."""
+        return self._batched(x, y, timesteps, seed, batch_size, False)[0]
+
+    @torch.no_grad()
+    def accuracy_and_events(self, x, y, timesteps: int = 32, seed: int = 0,
+                            batch_size: int = 256) -> tuple[float, float]:
+        """:meth:`accuracy`, on the same input spikes, and synaptic events per image."""
+        return self._batched(x, y, timesteps, seed, batch_size, True)
+
+    def _batched(self, x, y, timesteps: int, seed: int, batch_size: int,
+                 count_events: bool) -> tuple[float, float]:
+        # One generator for every batch, so a result never depends on who asks.
         generator = torch.Generator().manual_seed(seed)
-        correct = 0
+        correct, events = 0, 0.0
         for start in range(0, len(x), batch_size):
-            run = self.run(x[start:start + batch_size], timesteps, generator)
+            batch = x[start:start + batch_size]
+            run = self.run(batch, timesteps, generator, count_events=count_events)
             correct += int((run.predictions == y[start:start + batch_size]).sum())
-        return correct / len(x)
+            events += len(batch) * float(sum(e.sum() for e in run.events_by_code))
+        return correct / len(x), events / len(x)
 
 
 def _fan_by_code(layer: ChipLayer) -> torch.Tensor:
