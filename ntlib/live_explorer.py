@@ -10,8 +10,11 @@ the slider values to a Web Worker (``_static/live/spice-worker.js``) that
 writes the netlist (``_static/live/netlist.js``, from the pieces of
 :func:`ntlib.live_spice.netlist_kit`: ``build_netlist``'s own text), loads the
 trimmed SKY130 models into ngspice's WebAssembly file system and runs the
-transient; the page then shows the firing rate, the power of each domain and
-the membrane trace at full resolution (min/max per pixel).
+transient, saving only the vectors the page reads; the page then shows the
+firing rate, the power of each domain and the membrane trace at full
+resolution (min/max per pixel).  The worker starts (engine, models and a short
+warm-up transient that compiles ngspice's hot code) as soon as the explorer
+comes into view, so a click pays for its own simulation only.
 
 Where the explorer was given a precomputed point (:func:`precomputed_point`,
 native ngspice at build time) for the slider values, it answers at once; a

@@ -36,6 +36,12 @@
     return plotlyLoading;
   }
 
+  // Plotly (4.6 MB of script) is read on the page's thread: while ngspice runs
+  // in the worker, not when the reader may be pressing Simulate.
+  function preloadPlotly() {
+    loadPlotly().catch(() => {});  // show() reports a failure
+  }
+
   function getWorker() {
     if (worker === null) {
       worker = new Worker(new URL("_static/live/spice-worker.js", base), { type: "module" });
@@ -219,7 +225,9 @@
         status.textContent = `${stage}... ${((performance.now() - begin) / 1000).toFixed(1)} s`;
       }, 200);
       try {
-        const message = await simulate(config.kit, p, (s) => { stage = s; });
+        const simulated = simulate(config.kit, p, (s) => { stage = s; });
+        preloadPlotly();
+        const message = await simulated;
         const result = figures(message.vectors, p, config.neuron_supply_v);
         await show(result, p, "ngspice in this browser");
         el.ntLiveResult.seconds = (performance.now() - begin) / 1000;
@@ -234,22 +242,41 @@
       }
     }
 
-    // The engine (about 6 MB gzipped) starts once the reader touches this
-    // explorer, so the first run does not wait for it; a page only read never loads it.
+    // The engine (about 6 MB gzipped) starts, loads the models and runs a short
+    // warm-up transient once this explorer comes into view (or the reader
+    // touches it), so the first run pays for the simulation only; a page whose
+    // explorer is never scrolled to never loads it.  el.dataset.engine says
+    // where that stands: "starting", then "ready" (or "error").
     let warmed = false;
     const warm = () => {
       if (warmed || location.protocol === "file:") return;
       warmed = true;
+      el.dataset.engine = "starting";
       const p = params();
-      getWorker().postMessage({ id: 0, warm: true, params: p,
+      const id = nextId++;
+      pending.set(id, { progress: () => {}, done: (m) => {
+        el.dataset.engine = m.type === "warm" ? "ready" : "error";
+        preloadPlotly();
+      } });
+      getWorker().postMessage({ id, warm: true, kit: config.kit, params: p, vectors: VECTORS,
         modelsUrl: new URL(`_static/live/sky130-${p.corner}.json`, base).href });
     };
+    whenVisible(el, warm);
     el.addEventListener("pointerdown", warm);
     el.addEventListener("focusin", warm);
     for (const c of Object.values(inputs)) c.input.addEventListener("input", refresh);
     button.addEventListener("click", run);
     el.ntLiveRun = run;
     refresh();
+  }
+
+  // Calls ``action`` once ``el`` is on the screen (at once without IntersectionObserver).
+  function whenVisible(el, action) {
+    if (!("IntersectionObserver" in window)) { action(); return; }
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) { observer.disconnect(); action(); }
+    }, { rootMargin: "200px" });
+    observer.observe(el);
   }
 
   function initAll() { document.querySelectorAll(".nt-live-explorer").forEach(init); }

@@ -1,6 +1,7 @@
 // The live explorer's netlist writer: joins the pieces of ntlib.live_spice.netlist_kit
 // (build_netlist's own text, cut where a slider changes it) for one set of slider
-// values.  tests/test_live_spice.py checks its output equals build_netlist's text.
+// values.  tests/test_live_spice.py checks its output equals build_netlist's text;
+// tests/test_live_worker.py checks the warm-up netlist and ngspice's commands.
 
 /** A number as Python's str(float) writes it (the supplies' "DC 1.2", "DC 0.0"). */
 export function pyFloat(value) {
@@ -73,4 +74,32 @@ export function writeNetlist(kit, p) {
   const supplies = kit.supplies.replace(/\{(\w+)\}/g, (_, name) => pyFloat(p[name]));
   return [head, kit.subckt[flags], "* power domains", supplies, inputLines(kit, p),
     "* the neuron", kit.neuron, tail].join("\n");
+}
+
+/** The stop time of a warm-up transient (s): long enough to pass a few input pulses. */
+export const WARM_STOP_S = 2e-5;
+
+/**
+ * The netlist of a short warm-up transient of the same circuit (its result is
+ * never shown): ``writeNetlist``'s text with the ``.tran`` stop time cut to
+ * ``stopS``, so that a run compiles ngspice's hot code before the reader's run.
+ */
+export function warmNetlist(kit, p, stopS = WARM_STOP_S) {
+  const netlist = writeNetlist(kit, p);
+  const warm = netlist.replace(/^(\.tran\s+\S+\s+)\S+/im, `$1${stopS}`);
+  if (warm === netlist) throw new Error("the netlist has no .tran line to shorten");
+  return warm;
+}
+
+/**
+ * The commands ngspice runs for one transient: eecircuit-engine's own list
+ * (source, destroy the last run's plots, run, write out.raw) with only
+ * ``vectors`` saved and written, instead of every node voltage and branch
+ * current (137 vectors of which the page reads 11).  Saving does not change
+ * the time steps or the values of the saved vectors.
+ */
+export function runCommands(vectors) {
+  const names = vectors.filter((name) => name.toLowerCase() !== "time").join(" ");
+  return [" ", "source test.cir", "destroy all", `save ${names}`, "run",
+    `write out.raw ${names}`];
 }
