@@ -8,7 +8,9 @@ typeset, every glued value filled in, no nbval marker or traceback in the text,
 and every explorer (a ``.nt-explorer`` plotly figure) changing its figure when
 its slider is moved. Every table must read as a table, not raw output: no
 column named like code, no counting index, large numbers with thousands
-separators. A screenshot of each page is kept in ``_build/screenshots``.
+separators. No page may carry more than a screen of prose without a heading,
+figure, table or code cell, nor more than three bold phrases in a paragraph,
+and every figure is a vector image (SVG). A screenshot of each page is kept in ``_build/screenshots``.
 """
 
 from __future__ import annotations
@@ -204,8 +206,33 @@ LAYOUT_FACTS_JS = """() => {
     const found = node.textContent.match(/\\b[Cc]hapters? \\d+/);
     if (found) unlinked.push(node.textContent.trim().slice(0, 60));
   }
+  // The tallest run of prose (paragraphs and lists one after another) with no
+  // heading, figure, table, code or box to break it.
+  const PROSE = new Set(['P', 'UL', 'OL', 'BLOCKQUOTE', 'DL']);
+  let top = null, bottom = 0, opening = '', wall = {height: 0, opening: ''};
+  const endRun = () => {
+    if (top !== null && bottom - top > wall.height)
+      wall = {height: Math.round(bottom - top), opening};
+    top = null;
+  };
+  for (const el of main.querySelectorAll('section > *')) {
+    const r = el.getBoundingClientRect();
+    if (r.height === 0) continue;
+    if (!PROSE.has(el.tagName)) { endRun(); continue; }
+    if (top === null) { top = r.top; opening = el.textContent.trim().slice(0, 50); }
+    bottom = r.bottom;
+  }
+  endRun();
+  const boldest = [...main.querySelectorAll('p')]
+    .map(p => ({count: p.querySelectorAll('strong').length,
+                text: p.textContent.trim().slice(0, 50)}))
+    .reduce((a, b) => (b.count > a.count ? b : a), {count: 0, text: ''});
+  const raster = [...main.querySelectorAll('img')].map(i => i.getAttribute('src') || '')
+    .filter(src => /\\.(png|jpe?g|gif)$/i.test(src.split('?')[0])
+                   || /^data:image\\/(png|jpe?g|gif)/i.test(src));
   const number = document.querySelector('h1 .section-number');
   return {
+    wall, boldest, raster: raster.slice(0, 5),
     sticking: sticking.slice(0, 5), longLines: longLines.slice(0, 5),
     unlinked: unlinked.slice(0, 5),
     chapterNumber: number ? number.textContent.trim() : '',
@@ -213,6 +240,13 @@ LAYOUT_FACTS_JS = """() => {
       .map(e => e.textContent.trim()),
   };
 }"""
+
+
+#: The tallest run of prose a page may carry without a heading, figure, table
+#: or code cell to break it: one 1280 x 900 screen.
+WALL_PX = 900
+#: The most bold words in one paragraph: beyond that, bold no longer guides.
+MAX_BOLD = 3
 
 
 def chapter_number(page_path: str) -> int | None:
@@ -231,6 +265,14 @@ def layout_problems(page, page_path: str) -> list[str]:
                  for line in facts["longLines"]]
     problems += [f"a chapter named without a link: {t!r}"
                  for t in facts["unlinked"]]
+    if facts["wall"]["height"] > WALL_PX:
+        problems.append(f"{facts['wall']['height']} px of prose with nothing to "
+                        f"break it, from {facts['wall']['opening']!r}")
+    if facts["boldest"]["count"] > MAX_BOLD:
+        problems.append(f"{facts['boldest']['count']} bold phrases in one "
+                        f"paragraph: {facts['boldest']['text']!r}")
+    problems += [f"a raster figure, not a vector one: {src[:60]}"
+                 for src in facts["raster"]]
     number = chapter_number(page_path)
     if number is not None:
         if facts["chapterNumber"] != f"{number}.":
@@ -435,6 +477,34 @@ def test_search_snippets_quote_the_page_text(browser, origin, query):
     for snippet in snippets:
         assert stem in snippet.lower(), snippet
         assert "Binder" not in snippet and ".md" not in snippet, snippet
+
+
+def test_the_layout_check_finds_walls_bold_and_raster_figures(browser):
+    """The page check itself: a wall of prose, a paragraph of bold, a PNG figure."""
+    words = " ".join(["word"] * 400)
+    bold = " ".join(f"<strong>{k}</strong>" for k in range(MAX_BOLD + 1))
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.set_content(
+            '<article class="bd-article" style="width: 600px"><section>'
+            f"<h1>Title</h1>{f'<p>{words}</p>' * 4}<p>{bold}</p>"
+            '<figure><img src="fig.png" alt="a figure"></figure>'
+            '<figure><img src="fig.svg" alt="a figure"></figure>'
+            "</section></article>")
+        found = " ".join(layout_problems(page, "book/99_x.html"))
+        assert "prose with nothing to break it" in found
+        assert f"{MAX_BOLD + 1} bold phrases" in found
+        assert "raster figure, not a vector one: fig.png" in found
+        assert "fig.svg" not in found
+        page.set_content(
+            '<article class="bd-article" style="width: 600px"><section>'
+            f"<p>{words}</p><figure><img src='fig.svg' alt='a figure'></figure>"
+            f"<p>{words}</p><p>{bold.replace('strong', 'em')}</p>"
+            "</section></article>")
+        found = " ".join(layout_problems(page, "book/x.html"))
+        assert "prose" not in found and "bold" not in found, found
+    finally:
+        page.close()
 
 
 def test_slider_check_moves_a_plotly_figure(browser, tmp_path):
