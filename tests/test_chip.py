@@ -223,3 +223,19 @@ def test_a_trained_gain_becomes_a_per_neuron_supply_clipped_to_what_it_can_give(
     assert torch.allclose(ratio[~ratio.isnan()].view(-1),
                           torch.from_numpy(layer.neuron_gain.astype(np.float32))
                           .repeat_interleave(16)[~ratio.isnan().view(-1)], atol=1e-5)
+
+
+def test_the_membrane_factor_interpolates_as_numpy_does_with_its_slope_as_gradient():
+    from ntlib.chip.simulator import _interp
+
+    xp = np.array([0.0, 0.04, 0.1, 0.2, 0.32, 0.45, 0.6, 0.78])
+    fp = np.array([0.01, 0.2, 0.5, 0.8, 1.0, 1.2, 1.3, 1.38])
+    x = np.linspace(-0.2, 1.2, 501)
+    got = _interp(torch.tensor(x, dtype=torch.float32, requires_grad=True),
+                  torch.tensor(xp, dtype=torch.float32),
+                  torch.tensor(fp, dtype=torch.float32))
+    assert np.allclose(got.detach().numpy(), np.interp(x, xp, fp), atol=1e-6)
+    point = torch.tensor([0.15], requires_grad=True)
+    _interp(point, torch.tensor(xp, dtype=torch.float32),
+            torch.tensor(fp, dtype=torch.float32)).sum().backward()
+    assert float(point.grad) == pytest.approx((0.8 - 0.5) / (0.2 - 0.1), rel=1e-5)

@@ -23,6 +23,10 @@ it, weights and codes frozen:
   layer before it, so that an upstream error is not corrected twice).
 * **both** (``mode="both"``): the supplies first, then the biases from the
   chosen supplies.
+* **bias-trained** and **both-trained**: as ``bias`` and ``both``, but the
+  biases are *trained through the chip* (:mod:`ntlib.chip.hil`) on the
+  calibration images and their labels, instead of matched to the design's
+  rates: each epoch is a candidate.
 
 Every round gives a candidate chip; the untrimmed chip is the first.  The
 candidate that classifies a separate, labelled *selection* set best is kept
@@ -48,8 +52,11 @@ from ntlib.chip.design import (
 )
 from ntlib.chip.simulator import Chip
 
-#: Calibration modes: which knobs move.
-CALIBRATION_MODES: tuple[str, ...] = ("none", "bias", "supply", "both")
+#: Calibration modes: which knobs move, and how the biases are found.
+CALIBRATION_MODES: tuple[str, ...] = ("none", "bias", "supply", "both",
+                                      "bias-trained", "both-trained")
+#: The modes whose biases are trained through the chip, by the mode they refine.
+TRAINED_MODES: dict[str, str] = {"bias": "bias-trained", "both": "both-trained"}
 #: Rounds of bias trimming, and of supply scaling.
 CALIBRATION_ROUNDS = 4
 SUPPLY_ROUNDS = 3
@@ -125,9 +132,10 @@ class _Calibrator:
     """Runs candidates of one chip on the calibration and selection images."""
 
     def __init__(self, design, circuit, mismatch_seed, x, selection, timesteps,
-                 seed, targets):
+                 seed, targets, labels=None):
         self.design, self.circuit, self.mismatch_seed = design, circuit, mismatch_seed
         self.calibration_images = len(x)
+        self.labels = labels
         self.x = torch.cat([x, selection[0]])
         self.y = selection[1]
         self.timesteps, self.seed = timesteps, seed
@@ -184,6 +192,28 @@ class _Calibrator:
             out.append((chip, rates, correct))
         return out
 
+    def selected(self, chip: Chip) -> int:
+        """Correct answers on the selection images alone (no rates needed)."""
+        run = chip.run(self.x[self.calibration_images:], self.timesteps,
+                       torch.Generator().manual_seed(self.seed))
+        return int((run.predictions == self.y).sum())
+
+    def trained(self, start: tuple[Chip, list, int]):
+        """``start``'s chip, then one candidate per epoch of training its biases.
+
+        Every candidate, ``start`` again among them, is scored on the
+        selection images alone, so that they are compared on the same draw.
+        """
+        from ntlib.chip.hil import trained_trims
+
+        chip = start[0]
+        out = [(chip, None, self.selected(chip))]
+        for trims in trained_trims(chip, self.x[:self.calibration_images],
+                                   self.labels, self.timesteps, seed=self.seed):
+            candidate = Chip(chip.design, self.circuit, self.mismatch_seed, trims)
+            out.append((candidate, None, self.selected(candidate)))
+        return out
+
 
 def _best(candidates) -> tuple[Chip, list, int]:
     """The first candidate with the most correct selection images."""
@@ -201,6 +231,7 @@ def calibrate_modes(
     rounds: int = CALIBRATION_ROUNDS,
     seed: int = 0,
     targets: list[torch.Tensor] | None = None,
+    labels: torch.Tensor | None = None,
 ) -> dict[str, Chip]:
     """The chip ``(circuit, mismatch_seed)`` calibrated in each of ``modes``.
 
@@ -208,11 +239,13 @@ def calibrate_modes(
         design: the chip as designed (its nominal rates are the targets).
         circuit: the chip's condition (``None``: the design's own).
         mismatch_seed: the chip's mismatch draw (``None``: nominal devices).
-        x: calibration images (rates only: their labels are not used).
+        x: calibration images (rate matching uses no labels; the trained
+            modes train on ``labels``, which they need).
         selection: ``(images, labels)`` that pick the best round of each mode;
             disjoint from ``x`` and from any test image.
         modes: names of :data:`CALIBRATION_MODES`.
         targets: :func:`design_rates` on ``x``, to reuse them across chips.
+        labels: the labels of ``x``, for ``bias-trained`` and ``both-trained``.
 
     Returns:
         ``{mode: Chip}``; ``none`` is the untrimmed chip.  The untrimmed run
@@ -224,11 +257,14 @@ def calibrate_modes(
     """
     for mode in modes:
         check_calibration_mode(mode)
+    if labels is None and set(modes) & set(TRAINED_MODES.values()):
+        raise ValueError("training through the chip needs the calibration "
+                         "images' labels: pass labels=")
     circuit = circuit or design.circuit
     if targets is None:
         targets = design_rates(design, x, timesteps, seed)
     calibrator = _Calibrator(design, circuit, mismatch_seed, x, selection,
-                             timesteps, seed, targets)
+                             timesteps, seed, targets, labels)
     untrimmed = Chip(design, circuit, mismatch_seed)
     out: dict[str, Chip] = {}
     if "none" in modes:
@@ -238,7 +274,9 @@ def calibrate_modes(
     start = (untrimmed, *calibrator.measure(untrimmed))
     if "bias" in modes:
         out["bias"] = _best([start, *calibrator.biases(start, rounds)])[0]
-    if {"supply", "both"} & set(modes):
+    if "bias-trained" in modes:
+        out["bias-trained"] = _best(calibrator.trained(start))[0]
+    if {"supply", "both", "both-trained"} & set(modes):
         supplied = [start, *calibrator.supplies()]
         best_supply = _best(supplied)
         if "supply" in modes:
@@ -246,6 +284,8 @@ def calibrate_modes(
         if "both" in modes:
             out["both"] = _best(
                 [*supplied, *calibrator.biases(best_supply, rounds)])[0]
+        if "both-trained" in modes:
+            out["both-trained"] = _best(calibrator.trained(best_supply))[0]
     return {mode: out[mode] for mode in modes}
 
 
@@ -260,6 +300,7 @@ def calibrate(
     rounds: int = CALIBRATION_ROUNDS,
     seed: int = 0,
     targets: list[torch.Tensor] | None = None,
+    labels: torch.Tensor | None = None,
 ) -> Chip:
     """The chip ``(circuit, mismatch_seed)`` calibrated in one ``mode``.
 
@@ -268,4 +309,4 @@ def calibrate(
     its synapse supplies in ``chip.design``'s layers.
     """
     return calibrate_modes(design, circuit, mismatch_seed, x, selection, timesteps,
-                           (mode,), rounds, seed, targets)[mode]
+                           (mode,), rounds, seed, targets, labels)[mode]

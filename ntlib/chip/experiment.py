@@ -163,8 +163,9 @@ def _one_chip(item) -> dict[str, float]:
      timesteps) = item
     torch.set_num_threads(1)
     circuit = circuit_model(corner, temp_c)
-    chips = calibrate_modes(design, circuit, seed, calibration, selection,
-                            timesteps, ("none", *modes), targets=targets)
+    chips = calibrate_modes(design, circuit, seed, calibration[0], selection,
+                            timesteps, ("none", *modes), targets=targets,
+                            labels=calibration[1])
     measured: dict[int, float] = {}  # a chip two modes chose is measured once
     for chip in chips.values():
         if id(chip) not in measured:
@@ -206,7 +207,7 @@ def chip_population(
     seeds = [None] if chips == 0 else list(range(first_seed, first_seed + chips))
     # Measured once here (its gain runs on the workers), read from disk by them.
     circuit_model(corner, temp_c, processes)
-    items = [(setup.design, corner, temp_c, seed, setup.test, setup.calibration[0],
+    items = [(setup.design, corner, temp_c, seed, setup.test, setup.calibration,
               selection, targets, modes, setup.timesteps) for seed in seeds]
     return map_processes(_one_chip, items, processes)
 
@@ -345,10 +346,11 @@ def chip_experiment(
     if modes:
         after = [r[f"after_{calibration}"] for r in rows]
         mean, worst = float(np.mean(after)), float(np.min(after))
+        field = calibration.replace("-", "_")  # bias-trained: ..._by_bias_trained
         result.update({
             "chip_test_acc_calibrated": mean, "chip_test_acc_calibrated_min": worst,
-            f"chip_test_acc_calibrated_by_{calibration}": mean,
-            f"chip_test_acc_calibrated_by_{calibration}_min": worst,
+            f"chip_test_acc_calibrated_by_{field}": mean,
+            f"chip_test_acc_calibrated_by_{field}_min": worst,
         })
     result["sim_seconds"] = time.perf_counter() - start
     return result

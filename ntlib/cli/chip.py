@@ -12,11 +12,13 @@ QCFS network, whose membranes start at half a threshold), ``timesteps``
 ``chip_test_acc_min``, ``calibration`` (the ``--calibrate`` mode:
 ``none``, ``bias`` for the NT bias supplies, ``supply`` for each layer's
 excitatory and inhibitory synapse supplies, ``both`` for supplies then
-biases), ``chip_test_acc_calibrated``, ``chip_test_acc_calibrated_min`` (after
+biases; with ``--train-through-chip`` the biases of ``bias`` and ``both`` are
+trained through each chip on the labelled calibration images, and the mode
+reads ``bias-trained`` or ``both-trained``), ``chip_test_acc_calibrated``, ``chip_test_acc_calibrated_min`` (after
 calibration; ``null`` with ``--calibrate none`` and at the SPICE level, which
 simulates the nominal chip), ``chip_test_acc_calibrated_by_<mode>`` and
 ``chip_test_acc_calibrated_by_<mode>_min`` (the same figures named by the
-knob), ``energy_per_inference_j``, ``synaptic_events_per_inference`` (the
+knob, a hyphen written ``_``), ``energy_per_inference_j``, ``synaptic_events_per_inference`` (the
 nominal chip's) and ``sim_seconds``; at the SPICE level
 also ``spice_behaviour_agreement``.  Calibration images, the images that
 pick a calibration round, and test images are disjoint.
@@ -100,11 +102,24 @@ def _run_slice(args: argparse.Namespace, jobs: int) -> dict:
             "sim_seconds": float(check["sim_seconds"].sum())}
 
 
+def _calibration_mode(mode: str, train_through_chip: bool) -> str:
+    """The mode ``--calibrate`` and ``--train-through-chip`` name together."""
+    from ntlib.chip.calibrate import TRAINED_MODES
+
+    if not train_through_chip or mode in TRAINED_MODES.values():
+        return mode
+    if mode not in TRAINED_MODES:
+        raise ValueError(f"--train-through-chip trains the biases: use it with "
+                         f"--calibrate {' or '.join(TRAINED_MODES)}, not {mode}")
+    return TRAINED_MODES[mode]
+
+
 def run(args: argparse.Namespace) -> int:
     from ntlib.chip.experiment import check_spice_level, chip_experiment
     from ntlib.machine import require_ngspice
 
     check_temperature_option(args.temp_c, DEFAULT_PROCESS)
+    calibration = _calibration_mode(args.calibrate, args.train_through_chip)
     if args.source != "relu" and args.level == "spice":
         raise ValueError("--level spice simulates the ReLU chip: drop --source "
                          f"{args.source} (or use the behavioural level)")
@@ -129,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         task_name=args.task, level=args.level, digits=digits, chips=args.chips,
         corner=args.corner, temp_c=args.temp_c, dataset=args.dataset,
         data_dir=args.data_dir, cache_dir=args.cache_dir, processes=jobs,
-        calibration=args.calibrate, source_kind=args.source,
+        calibration=calibration, source_kind=args.source,
         timesteps=args.timesteps,
     )
     emit(result, args.json)
@@ -167,6 +182,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_circuit_options(parser, CORNERS)
     add_choice(parser, "--calibrate", "calibration mode", CALIBRATION_MODES, "bias",
                "the knobs each mismatch chip is calibrated with")
+    parser.add_argument("--train-through-chip", action="store_true",
+                        help="train the biases of --calibrate bias or both "
+                        "through each chip (labelled calibration images) "
+                        "instead of matching the design's rates")
     add_choice(parser, "--source", "source network", SOURCES, "relu",
                "the network on the chip: ReLU, or QCFS (fewer time steps)")
     parser.add_argument("--timesteps", type=int_from(1, MAX_CHIP_TIMESTEPS),
