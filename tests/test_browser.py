@@ -223,8 +223,11 @@ LAYOUT_FACTS_JS = """() => {
     bottom = r.bottom;
   }
   endRun();
+  // bold as the reader sees it: <strong>, and any text styled bold (glue)
+  const bold = e => Number(getComputedStyle(e).fontWeight) >= 600;
   const boldest = [...main.querySelectorAll('p')]
-    .map(p => ({count: p.querySelectorAll('strong').length,
+    .map(p => ({count: [...p.querySelectorAll('*')]
+                  .filter(e => bold(e) && !bold(e.parentElement)).length,
                 text: p.textContent.trim().slice(0, 50)}))
     .reduce((a, b) => (b.count > a.count ? b : a), {count: 0, text: ''});
   const raster = [...main.querySelectorAll('img')].map(i => i.getAttribute('src') || '')
@@ -482,7 +485,8 @@ def test_search_snippets_quote_the_page_text(browser, origin, query):
 def test_the_layout_check_finds_walls_bold_and_raster_figures(browser):
     """The page check itself: a wall of prose, a paragraph of bold, a PNG figure."""
     words = " ".join(["word"] * 400)
-    bold = " ".join(f"<strong>{k}</strong>" for k in range(MAX_BOLD + 1))
+    bold = " ".join(f"<strong>{k}</strong>" for k in range(MAX_BOLD)) + (
+        ' <span style="font-weight: bold">glued</span>')
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
         page.set_content(
