@@ -144,9 +144,8 @@ def stop_pools() -> None:
 def _children_ignore_sigint() -> Iterator[None]:
     # A worker spawned now starts with SIGINT blocked (the signal mask passes
     # to the new process, across exec too), so a Ctrl-C while it imports
-    # torch prints nothing from it.  The caller's Ctrl-C is held, not lost: a
-    # blocked signal stays pending and arrives as soon as the tasks are sent
-    # (an ignored one would be dropped, and the caller would wait on).
+    # torch prints nothing from it.  The caller still hears a Ctrl-C: another
+    # of its threads (the pool's) takes the signal, and Python raises it here.
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -155,6 +154,30 @@ def _children_ignore_sigint() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """A Ctrl-C in this block is acted on when it ends, not in the middle.
+
+    Stopping the workers must not be cut short by a second Ctrl-C: workers
+    left running would keep the caller's exit waiting for their tasks.  (A
+    signal mask cannot do this: the pool's threads would take the signal.)
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        if callable(previous):
+            previous(signal.SIGINT, None)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
 
 
 def map_processes(
@@ -185,7 +208,8 @@ def map_processes(
             if isinstance(error, Exception):
                 pool.shutdown(wait=False, cancel_futures=True)
             else:
-                stop_workers(pool)
+                with _sigint_deferred():
+                    stop_workers(pool)
         raise
 
 
