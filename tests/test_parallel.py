@@ -91,8 +91,12 @@ def test_spiking_grid_in_processes_matches_the_loop(tmp_path, one_thread):
 
 
 _DRIVER = """
-import sys, time
+import signal, sys, time
 from functools import partial
+
+# As in a terminal: a job started in the background (make test &) inherits
+# SIGINT ignored, and Python then leaves it ignored.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import ntlib.cli.info as info
 from ntlib.parallel import run_calls
 
