@@ -11,6 +11,7 @@ from torch import nn
 
 from ntlib.chip.design import QCFS_INITIAL_MEMBRANE, design_chip
 from ntlib.chip.experiment import MAX_CHIP_TIMESTEPS, check_timesteps
+from ntlib.chip.hil import trained_design
 from ntlib.chip.latency import (
     events_ratio,
     idealisation_rows,
@@ -105,6 +106,24 @@ def test_latency_rows_set_the_chip_beside_its_spiking_network():
     assert ideal[0]["chip"] == pytest.approx(rows[1]["chip"])
 
 
+def test_the_trained_columns_are_filled_only_where_a_design_was_trained():
+    setup = _setup()
+    x = data(96)[:64]  # the training images, none of them a test image
+    with torch.no_grad():
+        y = setup.quantised(x).argmax(1)
+    designs = {16: trained_design(setup.design, x, y, 16, epochs=1)}
+    rows = latency_rows(setup, [4, 16], designs)
+    assert [r["chip_trained"] is None for r in rows] == [True, False]
+    row = rows[1]
+    assert row["chip_trained"] == pytest.approx(Chip(designs[16]).accuracy(*setup.test, 16))
+    assert row["gap_trained"] == pytest.approx(row["snn3bit"] - row["chip_trained"])
+    assert row["events_trained"] > 0
+    # the design's own columns are those of a run without trained designs
+    plain = latency_rows(setup, [4, 16])
+    assert [(r["chip"], r["snn3bit"]) for r in plain] == [
+        (r["chip"], r["snn3bit"]) for r in rows]
+
+
 def test_shortest_within_and_events_ratio():
     rows = [{"timesteps": 4, "gap": 0.03, "events": 10.0},
             {"timesteps": 8, "gap": 0.008, "events": 20.0},
@@ -113,6 +132,12 @@ def test_shortest_within_and_events_ratio():
     assert shortest_within(rows, points=0.0)["timesteps"] == 16
     assert shortest_within(rows[:1]) is None
     assert events_ratio({"events": 80.0}, rows[1]) == pytest.approx(4.0)
+    trained = [dict(r, gap_trained=g, events_trained=2 * r["events"])
+               for r, g in zip(rows, (0.005, None, 0.0), strict=True)]
+    assert shortest_within(trained, gap="gap_trained")["timesteps"] == 4
+    assert shortest_within(trained[1:], gap="gap_trained")["timesteps"] == 16
+    assert events_ratio({"events_trained": 80.0}, trained[0],
+                        "events_trained") == pytest.approx(4.0)
 
 
 @pytest.mark.parametrize(

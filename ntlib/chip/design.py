@@ -129,6 +129,37 @@ def snap_to_dac(volts: np.ndarray) -> np.ndarray:
     return np.round(np.asarray(volts) / step) * step
 
 
+def held_supplies(circuit: CircuitModel, bias_rheobase: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """The bias supplies, on the DAC grid, that hold ``bias_rheobase`` as well as they can.
+
+    The bias sources' range and dead zone near zero apply first
+    (:func:`~ntlib.circuits.characterize.realisable_biases`), then each
+    supply is snapped to the 8-bit grid.
+    """
+    held = realisable_biases(
+        bias_rheobase, circuit.bias_range_rheobase, circuit.bias_gap_rheobase)
+    source_v, sink_v = circuit.bias_supplies(held)
+    return snap_to_dac(source_v), snap_to_dac(sink_v)
+
+
+def retrimmed_supplies(circuit: CircuitModel, layer: ChipLayer, trim
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """``layer``'s bias supplies after adding ``trim`` (rheobase units) to its biases."""
+    wanted = circuit.bias_rheobase(layer.bias_source_v, layer.bias_sink_v) + trim
+    return held_supplies(circuit, wanted)
+
+
+def trimmed_bank(design: ChipDesign, trims: list[np.ndarray]) -> np.ndarray:
+    """The bias bank of ``design`` with one trim per layer added (:meth:`ChipDesign.with_bank`)."""
+    if len(trims) != len(design.layers):
+        raise ValueError(f"one trim per layer: {len(design.layers)} layers, "
+                         f"{len(trims)} trims")
+    return np.concatenate([
+        np.stack(retrimmed_supplies(design.circuit, layer, trim), axis=1)
+        for layer, trim in zip(design.layers, trims, strict=True)])
+
+
 def network_scales(model: nn.Sequential, data: torch.Tensor) -> list[float]:
     """Conversion scales: chapter ``ann_to_snn``'s p99.9 per ReLU, then the output layer's.
 
@@ -232,10 +263,7 @@ def _design_layer(
     circuit_gain = float(np.clip(qlayer.scale * scale_in / scale_out, lowest, highest))
     scale_out = qlayer.scale * scale_in / circuit_gain
     bias_rheobase = (bias / scale_out).flatten().numpy() / circuit.bias_per_rheobase
-    held = realisable_biases(
-        bias_rheobase, circuit.bias_range_rheobase, circuit.bias_gap_rheobase
-    )
-    source_v, sink_v = circuit.bias_supplies(held)
+    source_v, sink_v = held_supplies(circuit, bias_rheobase)
     conv = None
     if isinstance(module, nn.Conv2d):
         conv = {"padding": module.padding, "stride": module.stride,
@@ -252,8 +280,8 @@ def _design_layer(
         gain=circuit_gain,
         excite_supply_v=circuit.supply_for_gain(circuit_gain, "excite"),
         inhibit_supply_v=circuit.supply_for_gain(circuit_gain, "inhibit"),
-        bias_source_v=snap_to_dac(source_v),
-        bias_sink_v=snap_to_dac(sink_v),
+        bias_source_v=source_v,
+        bias_sink_v=sink_v,
         neuron_gain=neuron_gain,
     )
     return layer, scale_out

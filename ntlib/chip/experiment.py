@@ -97,6 +97,14 @@ class ChipSetup:
     def test_set(self):
         return task_sets(self.task, self.task_name)[1]
 
+    @property
+    def training(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Labelled training images outside the calibration and selection sets."""
+        x, y = _tensors(self.train_set)
+        used = len(self.calibration[0]) + (
+            len(self.selection[0]) if self.selection is not None else 0)
+        return x[used:], y[used:]
+
 
 def task_sets(task: TransferTask, task_name: str):
     """``(train, test)`` data sets of a chip task: the source side for ``source``."""

@@ -18,6 +18,12 @@ through the chip's bias DACs (:class:`~ntlib.chip.simulator.Chip` with
 ``trims``: the range, the dead zone near zero and the DAC grid), and that
 realised chip is the epoch's candidate.  The caller keeps the candidate that
 classifies separate, labelled selection images best, as for rate matching.
+
+The same training serves the design itself (:func:`trained_design`): the
+nominal chip's NT biases trained through it on the task's training images,
+so that the bias bank a task ships with already counts on the circuit's
+physics (the leak, the reset to zero, the membrane-dependent synapses) that
+the converted network knows nothing of.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ntlib.chip.design import ChipDesign, trimmed_bank
 from ntlib.chip.simulator import Chip
 
 #: Passes over the calibration images, each giving one candidate chip.
@@ -36,6 +43,8 @@ TRAIN_EPOCHS = 4
 TRAIN_LR = 0.1
 #: Images per gradient step.
 TRAIN_BATCH = 32
+#: Passes over the training images when a design's biases are trained.
+DESIGN_EPOCHS = 4
 
 
 def trained_trims(
@@ -47,6 +56,7 @@ def trained_trims(
     lr: float = TRAIN_LR,
     batch_size: int = TRAIN_BATCH,
     seed: int = 0,
+    anneal: bool = False,
 ) -> Iterator[list[np.ndarray]]:
     """Per epoch, the bias trims (rheobase units, a flat array per layer) trained on ``chip``.
 
@@ -54,6 +64,9 @@ def trained_trims(
     loss is the cross-entropy of the chip's scores (output spikes plus the
     output membrane) on ``(x, y)``, with a fresh Poisson draw of the input
     every step (``seed`` fixes them all, and the order of the images).
+    With ``anneal`` the step size falls linearly from ``lr`` to zero over
+    all the epochs, so that the last epoch's trims are settled rather than
+    one noisy step among many.
 
     Example:
         >>> for trims in trained_trims(chip, x_cal, y_cal, epochs=2):  # doctest: +SKIP
@@ -66,6 +79,9 @@ def trained_trims(
     trims = [torch.zeros(layer.out_shape, requires_grad=True)
              for layer in chip.design.layers]
     optimiser = torch.optim.Adam(trims, lr=lr)
+    steps = epochs * -(-len(x) // batch_size)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, (lambda step: 1 - step / steps) if anneal else (lambda step: 1.0))
     generator = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         order = torch.randperm(len(x), generator=generator)
@@ -77,4 +93,32 @@ def trained_trims(
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
+            schedule.step()
         yield [t.detach().flatten().numpy().astype(np.float64) for t in trims]
+
+
+def trained_design(
+    design: ChipDesign,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    timesteps: int,
+    epochs: int = DESIGN_EPOCHS,
+    seed: int = 0,
+) -> ChipDesign:
+    """``design`` holding NT biases trained through its own nominal chip.
+
+    The trims are trained on ``(x, y)`` (labelled training images, none of
+    them a test image) with a step size that anneals to zero
+    (:func:`trained_trims`), and the last epoch's are kept: no selection
+    set is needed.  They reach the design as a bias bank on the DAC grid
+    (:func:`~ntlib.chip.design.trimmed_bank`), so every chip built from the
+    result, mismatched or not, holds them.
+
+    Example:
+        >>> design_t = trained_design(setup.design, *training, 8)  # doctest: +SKIP
+        >>> Chip(design_t).accuracy(*setup.test, 8)  # doctest: +SKIP
+    """
+    for trims in trained_trims(Chip(design), x, y, timesteps, epochs, seed=seed,
+                               anneal=True):
+        pass
+    return design.with_bank(trimmed_bank(design, trims))

@@ -38,8 +38,7 @@ import torch.nn.functional as F
 
 from ntlib.checks import check_choice
 from ntlib.chip.circuit_model import CircuitModel
-from ntlib.chip.design import ChipDesign, ChipLayer, snap_to_dac
-from ntlib.circuits.characterize import realisable_biases
+from ntlib.chip.design import ChipDesign, ChipLayer, retrimmed_supplies
 from ntlib.quantise import MAX_CODE
 
 #: Physics a what-if chip can drop (see the module's docstring).
@@ -189,12 +188,8 @@ class Chip:
 
     def _retrim(self, layer: ChipLayer, trim) -> np.ndarray:
         # The trimmed bias is set on the design's supplies like any bias.
-        circuit = self.design.circuit
-        wanted = circuit.bias_rheobase(layer.bias_source_v, layer.bias_sink_v) + trim
-        held = realisable_biases(
-            wanted, circuit.bias_range_rheobase, circuit.bias_gap_rheobase)
-        source_v, sink_v = circuit.bias_supplies(held)
-        return self.circuit.bias_rheobase(snap_to_dac(source_v), snap_to_dac(sink_v))
+        return self.circuit.bias_rheobase(
+            *retrimmed_supplies(self.design.circuit, layer, trim))
 
     def _input(self, index: int, layer: ChipLayer, h: torch.Tensor,
                membrane: torch.Tensor) -> torch.Tensor:
