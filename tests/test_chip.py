@@ -239,3 +239,9 @@ def test_the_membrane_factor_interpolates_as_numpy_does_with_its_slope_as_gradie
     _interp(point, torch.tensor(xp, dtype=torch.float32),
             torch.tensor(fp, dtype=torch.float32)).sum().backward()
     assert float(point.grad) == pytest.approx((0.8 - 0.5) / (0.2 - 0.1), rel=1e-5)
+    # two curves on one grid at once: each as if alone
+    flat = np.full_like(fp, 0.7)
+    pair = _interp(torch.tensor(x, dtype=torch.float32), torch.tensor(xp, dtype=torch.float32),
+                   torch.tensor(fp, dtype=torch.float32), torch.tensor(flat, dtype=torch.float32))
+    assert np.allclose(pair[0].numpy(), np.interp(x, xp, fp), atol=1e-6)
+    assert np.allclose(pair[1].numpy(), 0.7, atol=1e-7)
