@@ -1,6 +1,6 @@
 """NT trained through the chip: one fabricated chip's biases learned on it.
 
-See chapter ``calibration``.
+See chapters ``chip`` (a design trained through its chip) and ``calibration``.
 
 Rate matching (:mod:`ntlib.chip.calibrate`) trims a chip's biases until its
 neurons fire as the design's do; it never asks whether the chip then
