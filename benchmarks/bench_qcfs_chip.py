@@ -11,6 +11,9 @@ whole test set):
 - the smallest T at which the QCFS chip is within 1 point of its 3-bit SNN
   (target: T <= 8), as converted and trained, and its events against the
   ReLU chip's (target: >= 3x fewer); which trained chip is more accurate;
+- the QCFS chip at T = 8 trained with ``SEEDS`` training seeds (the order of
+  the images and the Poisson draws): a training run is chaotic, and a
+  rounding difference moves the result by about a point;
 - the QCFS chip at T = 8 on what-if chips that drop one part of the
   circuit's physics at a time (leak, reset to zero, membrane-dependent
   synapses), then all three.
@@ -25,11 +28,13 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 
 import numpy as np
 import torch
 
-from ntlib.chip.experiment import TIMESTEPS, chip_setup
+from ntlib.chip.experiment import EVAL_SEED, TIMESTEPS, chip_setup
+from ntlib.chip.hil import trained_design
 from ntlib.chip.latency import (
     events_ratio,
     idealisation_rows,
@@ -37,8 +42,12 @@ from ntlib.chip.latency import (
     shortest_within,
     trained_designs,
 )
+from ntlib.chip.simulator import Chip
+from ntlib.parallel import run_calls
 
 QCFS_TIMESTEPS = (2, 4, 8, 16, 32)
+#: Training seeds of the QCFS chip at T = 8.
+SEEDS = (0, 1, 2, 3)
 
 
 def _print(rows) -> None:
@@ -76,7 +85,9 @@ def main() -> None:
     qcfs_setup = chip_setup("source", source_kind="qcfs")
     jobs = [(relu_setup, TIMESTEPS), *((qcfs_setup, t) for t in QCFS_TIMESTEPS)]
     designs = trained_designs(jobs, args.jobs)
-    print(f"trained {len(designs)} designs through their chips in "
+    seeded = run_calls([partial(trained_design, qcfs_setup.design, *qcfs_setup.training,
+                                8, seed=seed) for seed in SEEDS[1:]], args.jobs)
+    print(f"trained {len(designs) + len(seeded)} designs through their chips in "
           f"{time.perf_counter() - start:.0f} s "
           f"({len(qcfs_setup.training[0])} training images each)")
     relu = latency_rows(relu_setup, [TIMESTEPS], {TIMESTEPS: designs[0]})
@@ -95,6 +106,14 @@ def main() -> None:
     difference = at8["chip_trained"] - relu[0]["chip_trained"]
     se = max(np.sqrt(p * (1 - p) / n) for p in (at8["chip_trained"],
                                                 relu[0]["chip_trained"]))
+    gaps = [at8["gap_trained"]] + [
+        at8["snn3bit"] - Chip(d).accuracy(*qcfs_setup.test, 8, EVAL_SEED) for d in seeded]
+    mean = float(np.mean(gaps))
+    print(f"QCFS chip T=8 trained with seeds {SEEDS}: gap to its 3-bit SNN "
+          + ", ".join(f"{100 * g:+.2f}" for g in gaps)
+          + f" points; mean {100 * mean:+.2f} -> target within 1 point: "
+          + ("met on the mean" if mean <= 0.01 else "MISSED on the mean")
+          + f", {sum(g <= 0.01 for g in gaps)} of {len(gaps)} seeds")
     print(f"trained QCFS chip T=8 minus trained ReLU chip T={TIMESTEPS}: "
           f"{100 * difference:+.2f} points (one chip's standard error "
           f"{100 * se:.2f})")
