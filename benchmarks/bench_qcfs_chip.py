@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from functools import partial
 
 import numpy as np
 import torch
 
 from ntlib.chip.experiment import EVAL_SEED, TIMESTEPS, chip_setup
-from ntlib.chip.hil import trained_design
 from ntlib.chip.latency import (
     events_ratio,
     idealisation_rows,
@@ -43,7 +41,6 @@ from ntlib.chip.latency import (
     trained_designs,
 )
 from ntlib.chip.simulator import Chip
-from ntlib.parallel import run_calls
 
 QCFS_TIMESTEPS = (2, 4, 8, 16, 32)
 #: Training seeds of the QCFS chip at T = 8.
@@ -83,16 +80,17 @@ def main() -> None:
     start = time.perf_counter()
     relu_setup = chip_setup("source")
     qcfs_setup = chip_setup("source", source_kind="qcfs")
-    jobs = [(relu_setup, TIMESTEPS), *((qcfs_setup, t) for t in QCFS_TIMESTEPS)]
-    designs = trained_designs(jobs, args.jobs)
-    seeded = run_calls([partial(trained_design, qcfs_setup.design, *qcfs_setup.training,
-                                8, seed=seed) for seed in SEEDS[1:]], args.jobs)
-    print(f"trained {len(designs) + len(seeded)} designs through their chips in "
+    jobs = [(relu_setup, TIMESTEPS), *((qcfs_setup, t) for t in QCFS_TIMESTEPS),
+            *((qcfs_setup, 8, seed) for seed in SEEDS[1:])]
+    designs = trained_designs(jobs, args.jobs)  # one pool for every training
+    seeded = designs[1 + len(QCFS_TIMESTEPS):]
+    print(f"trained {len(designs)} designs through their chips in "
           f"{time.perf_counter() - start:.0f} s "
           f"({len(qcfs_setup.training[0])} training images each)")
     relu = latency_rows(relu_setup, [TIMESTEPS], {TIMESTEPS: designs[0]})
     qcfs = latency_rows(qcfs_setup, QCFS_TIMESTEPS,
-                        dict(zip(QCFS_TIMESTEPS, designs[1:], strict=True)))
+                        dict(zip(QCFS_TIMESTEPS, designs[1:1 + len(QCFS_TIMESTEPS)],
+                                 strict=True)))
     n = len(qcfs_setup.test[0])
     print(f"source task, {n} test images (one image = {100 / n:.2f} points)")
     _print(relu + qcfs)

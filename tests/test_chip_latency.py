@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 from test_chip import data, model, net
@@ -17,6 +18,7 @@ from ntlib.chip.latency import (
     idealisation_rows,
     latency_rows,
     shortest_within,
+    trained_designs,
 )
 from ntlib.chip.simulator import IDEALISATIONS, Chip
 from ntlib.cli import main
@@ -122,6 +124,19 @@ def test_the_trained_columns_are_filled_only_where_a_design_was_trained():
     plain = latency_rows(setup, [4, 16])
     assert [(r["chip"], r["snn3bit"]) for r in plain] == [
         (r["chip"], r["snn3bit"]) for r in rows]
+
+
+def test_trained_designs_pass_each_job_its_seed():
+    setup = _setup()
+    x = data(96)[:64]
+    with torch.no_grad():
+        setup.training = (x, setup.quantised(x).argmax(1))
+    default, seeded = trained_designs([(setup, 8), (setup, 8, 3)])
+    assert not np.array_equal(default.bias_bank(), seeded.bias_bank())
+    for design, seed in ((default, 0), (seeded, 3)):
+        np.testing.assert_array_equal(
+            design.bias_bank(),
+            trained_design(setup.design, *setup.training, 8, seed=seed).bias_bank())
 
 
 def test_shortest_within_and_events_ratio():

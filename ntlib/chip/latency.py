@@ -35,15 +35,18 @@ from ntlib.snn import evaluate_snn
 
 
 def trained_designs(
-    jobs: Sequence[tuple[ChipSetup, int]], processes: int = 1
+    jobs: Sequence[tuple[ChipSetup, int] | tuple[ChipSetup, int, int]],
+    processes: int = 1,
 ) -> list[ChipDesign]:
-    """For each ``(setup, timesteps)``, the setup's design with NT trained through its chip.
+    """For each ``(setup, timesteps[, seed])``, the setup's design with NT trained through its chip.
 
     Trained on ``setup.training`` (none of the calibration, selection or
-    test images), ``processes`` designs at a time.
+    test images) with the training ``seed`` (0 if not given),
+    ``processes`` designs at a time.
     """
-    return run_calls([partial(trained_design, setup.design, *setup.training, t)
-                      for setup, t in jobs], processes)
+    return run_calls([partial(trained_design, setup.design, *setup.training, t,
+                              seed=seed[0] if seed else 0)
+                      for setup, t, *seed in jobs], processes)
 
 
 def latency_rows(
