@@ -1,10 +1,12 @@
 """Calibrating mismatch chips by bias, supply or both (chapter calibration).
 
-    python benchmarks/bench_calibration.py [--chips 20] [--jobs 2]
+    python benchmarks/bench_calibration.py [--chip book|relu] [--chips 20] [--jobs 2]
         [--tasks source noise] [--conditions tt:27 ss:27 ff:27 tt:-40 tt:85]
         [--test-images N] [--modes bias supply both bias-trained both-trained]
 
-For each task and condition: ``--chips`` Monte Carlo mismatch chips, each
+The chip is the book's (``BOOK_CHIP``: the QCFS network at 8 steps, NT
+trained through the chip) or, with ``--chip relu``, the ReLU chip at 32
+steps as converted.  For each task and condition: ``--chips`` Monte Carlo mismatch chips, each
 calibrated by its NT biases, by its layers' excitatory and inhibitory
 synapse supplies, and by both (:mod:`ntlib.chip.calibrate`), the biases
 either matched to the design's rates or trained through the chip
@@ -29,7 +31,7 @@ import time
 import torch
 
 from ntlib.chip.experiment import (
-    TIMESTEPS,
+    BOOK_CHIP,
     chip_population,
     chip_setup,
     population_summary,
@@ -50,6 +52,7 @@ def condition(text: str) -> tuple[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chip", choices=("book", "relu"), default="book")
     parser.add_argument("--chips", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--tasks", nargs="+", default=["source", "noise"])
@@ -61,12 +64,13 @@ def main() -> None:
     torch.set_num_threads(1)
     missed = 0
     for task in args.tasks:
-        setup = chip_setup(task)
+        setup = chip_setup(task, **(BOOK_CHIP if args.chip == "book" else {}))
         if args.test_images is not None:
             setup.test = tuple(t[:args.test_images] for t in setup.test)
         images = len(setup.test[0])
-        nominal = 100 * Chip(setup.design).accuracy(*setup.test, TIMESTEPS)
-        print(f"{task}: nominal chip at tt 27 C {nominal:.2f} % on {images} test "
+        nominal = 100 * Chip(setup.design).accuracy(*setup.test, setup.timesteps)
+        print(f"{task}, {setup.source_kind} chip at T = {setup.timesteps}: "
+              f"nominal chip at tt 27 C {nominal:.2f} % on {images} test "
               f"images; {args.chips} chips per condition", flush=True)
         for text in args.conditions:
             corner, temp_c = condition(text)

@@ -1,7 +1,11 @@
 """Every layer of the chip in SPICE against the behavioural model (chapter ``chip``).
 
-    python benchmarks/bench_chip_slices.py [--digits 100] [--hidden-digits 2]
-        [--chunk 10] [--jobs 2]
+    python benchmarks/bench_chip_slices.py [--chip book|relu] [--digits 100]
+        [--hidden-digits 2] [--chunk 10] [--jobs 2]
+
+The chip is the book's (``BOOK_CHIP``: the QCFS network at 8 steps, NT
+trained through it, membranes starting at half a threshold) or, with
+``--chip relu``, the ReLU chip at 32 steps as converted.
 
 Prints:
 
@@ -28,7 +32,7 @@ import numpy as np
 import torch
 
 from ntlib.chip.drivers import driver_strength, line_pulse, unit_gate_capacitance_f
-from ntlib.chip.experiment import TIMESTEPS, chip_setup
+from ntlib.chip.experiment import BOOK_CHIP, chip_setup
 from ntlib.chip.slices import layer_codes, layer_keys
 from ntlib.chip.spice_check import (
     CONDITIONS,
@@ -101,6 +105,7 @@ def merged(parts: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chip", choices=("book", "relu"), default="book")
     parser.add_argument("--digits", type=int, default=100)
     parser.add_argument("--hidden-digits", type=int, default=2)
     parser.add_argument("--chunk", type=int, default=10,
@@ -108,14 +113,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    setup = chip_setup("source")
-    design, x = setup.design, setup.test[0]
+    setup = chip_setup("source", **(BOOK_CHIP if args.chip == "book" else {}))
+    design, x, steps = setup.design, setup.test[0], setup.timesteps
+    print(f"{setup.source_kind} chip, T = {steps}", flush=True)
     drivers(design)
     hidden = {key: size for key, size in SLICES.items() if key != "output"}
 
     def run(key, name, digits, first=0):
         return slice_versus_behaviour(design, key, x[first:first + digits],
-                                      CONDITIONS[name], TIMESTEPS, 0,
+                                      CONDITIONS[name], steps, 0,
                                       SLICES[key], args.jobs)
 
     # The output layer at tt and on the mismatched chip, a chunk at a time
@@ -143,7 +149,7 @@ def main() -> None:
 
     for key, size in reversed(SLICES.items()):
         counts = [slice_versus_behaviour(design, key, x[:1], CONDITIONS["tt"],
-                                         TIMESTEPS, 0, size, args.jobs,
+                                         steps, 0, size, args.jobs,
                                          step_s=step)["spice_counts"]
                   for step in (LAYER_STEP_S, LAYER_STEP_S / 2)]
         print(f"convergence, {key}, digit 0: step {LAYER_STEP_S * 1e6:g} us "

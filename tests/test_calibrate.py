@@ -174,6 +174,30 @@ def test_calibration_selection_and_test_images_are_disjoint():
 
 @pytest.mark.slow
 @pytest.mark.spice
+def test_the_book_chip_is_the_qcfs_chip_trained_on_images_no_other_set_holds():
+    from ntlib.chip.experiment import BOOK_CHIP, chip_setup
+    from ntlib.chip.hil import trained_design
+
+    book = chip_setup("source", **BOOK_CHIP)
+    plain = chip_setup("source", source_kind="qcfs", timesteps=BOOK_CHIP["timesteps"])
+    assert (book.source_kind, book.timesteps) == ("qcfs", 8)
+    keys = [{p.flatten().numpy().tobytes() for p in part} for part in (
+        book.training[0], book.calibration[0], book.selection[0], book.test[0])]
+    assert len(keys[0]) > 500
+    for other in keys[1:]:
+        assert not keys[0] & other
+    np.testing.assert_array_equal(
+        book.design.bias_bank(),
+        trained_design(plain.design, *plain.training, 8).bias_bank())
+    assert not np.array_equal(book.design.bias_bank(), plain.design.bias_bank())
+    for a, b in zip(book.design.layers, plain.design.layers, strict=True):
+        assert torch.equal(a.codes, b.codes)
+        assert (a.excite_supply_v, a.inhibit_supply_v) == (b.excite_supply_v,
+                                                           b.inhibit_supply_v)
+
+
+@pytest.mark.slow
+@pytest.mark.spice
 def test_chip_result_names_the_calibration_by_its_knob():
     from ntlib.chip.experiment import chip_experiment
 

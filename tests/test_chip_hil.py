@@ -15,7 +15,7 @@ from ntlib.chip.simulator import Chip
 from ntlib.cli import main
 from tests.test_calibrate import designed, images, model, teacher
 
-pytestmark = pytest.mark.usefixtures("one_thread")
+pytestmark = pytest.mark.usefixtures("one_thread", "cache_dir")
 
 
 def labelled(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -138,3 +138,25 @@ def test_a_design_trained_through_its_weak_chip_wins_back_unseen_images():
         assert torch.equal(a.codes, b.codes)
         assert (a.excite_supply_v, a.inhibit_supply_v) == (b.excite_supply_v,
                                                            b.inhibit_supply_v)
+
+
+def test_a_trained_design_is_trained_once_per_cache_and_keyed_by_what_it_came_from(
+        monkeypatch):
+    _, design = designed()
+    x, y = labelled(64, 31)
+    first = trained_design(design, x, y, 8, epochs=1)
+
+    def untrainable(*args, **kwargs):
+        raise AssertionError("trained again instead of read from the cache")
+
+    monkeypatch.setattr("ntlib.chip.hil.trained_trims", untrainable)
+    again = trained_design(design, x, y, 8, epochs=1)
+    np.testing.assert_array_equal(again.bias_bank(), first.bias_bank())
+    # another step count, other images, another seed or another design: trained anew
+    for changed in (lambda: trained_design(design, x, y, 16, epochs=1),
+                    lambda: trained_design(design, x[:32], y[:32], 8, epochs=1),
+                    lambda: trained_design(design, x, y, 8, epochs=1, seed=1),
+                    lambda: trained_design(replace(design, circuit=model(excite=0.55)),
+                                           x, y, 8, epochs=1)):
+        with pytest.raises(AssertionError, match="trained again"):
+            changed()

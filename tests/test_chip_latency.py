@@ -24,7 +24,7 @@ from ntlib.chip.simulator import IDEALISATIONS, Chip
 from ntlib.cli import main
 from ntlib.qcfs import QCFS
 
-pytestmark = pytest.mark.usefixtures("one_thread")
+pytestmark = pytest.mark.usefixtures("one_thread", "cache_dir")
 
 
 def one_neuron(weight: float, activation: nn.Module | None = None):
@@ -161,7 +161,6 @@ def test_shortest_within_and_events_ratio():
         (["--timesteps", "0"], "--timesteps must be an integer from 1", True),
         (["--timesteps", "5000"], "--timesteps must be an integer from 1", True),
         (["--source", "spiking"], "unknown source network", True),
-        (["--source", "qcfs", "--level", "spice"], "simulates the ReLU chip", False),
     ],
 )
 def test_chip_command_refuses_bad_source_and_steps_in_one_line(argv, message, exits,
@@ -174,3 +173,23 @@ def test_chip_command_refuses_bad_source_and_steps_in_one_line(argv, message, ex
         assert main(["chip", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("level", ["behavioural", "spice"])
+def test_the_book_chip_is_one_command_at_either_level(monkeypatch, level):
+    from ntlib.chip import experiment
+
+    seen = {}
+
+    def record(**kwargs):
+        seen.update(kwargs)
+        return {}
+
+    monkeypatch.setattr(experiment, "chip_experiment", record)
+    monkeypatch.setattr("ntlib.machine.require_ngspice", lambda: None)
+    assert main(["chip", "--level", level, "--chips", "1", "--source", "qcfs",
+                 "--timesteps", "8", "--train-design"]) == 0
+    assert (seen["source_kind"], seen["timesteps"], seen["trained_design"]) == (
+        "qcfs", 8, True)
+    assert main(["chip", "--chips", "1"]) == 0
+    assert (seen["source_kind"], seen["trained_design"]) == ("relu", False)

@@ -222,3 +222,45 @@ def test_a_slice_runs_in_spice_beside_the_behavioural_chip_on_the_same_spikes(de
                                    timesteps=4, seed=0)  # digit 0 alone: same draw
     assert np.array_equal(again["behaviour_counts"][0], check["behaviour_counts"][0])
     assert np.array_equal(again["spice_counts"][0], check["spice_counts"][0])
+
+
+def test_a_qcfs_slice_starts_each_membrane_at_half_its_drawn_threshold(design):
+    from dataclasses import replace
+
+    half = replace(design, initial_membrane=0.5)
+    neurons = slice_neurons(half, "conv2", channels=2, patch=2)
+    nominal, _ = slice_circuit(Chip(half), 1, neurons)
+    np.testing.assert_allclose(nominal.initial_membrane_v, 0.5 * 0.57)
+    lines = np.zeros((2, nominal.codes.shape[1]), dtype=np.int8)
+    assert f"v(mem_0)={0.5 * 0.57:g} " in layer_netlist(nominal, lines)
+    mismatched = Chip(half, mismatch_seed=4)
+    drawn = mismatched.threshold_mismatch[1].reshape(-1)[neurons]
+    assert not np.allclose(drawn, 1.0)
+    circuit, _ = slice_circuit(mismatched, 1, neurons)
+    np.testing.assert_allclose(circuit.initial_membrane_v, 0.5 * 0.57 / drawn)
+    # a chip whose membranes start at rest keeps the netlist it always had
+    plain, _ = slice_circuit(Chip(design), 1, neurons)
+    assert plain.initial_membrane_v is None
+    assert "v(mem_0)=0 " in layer_netlist(plain, lines)
+    with pytest.raises(ValueError, match="initial_membrane_v"):
+        replace(plain, initial_membrane_v=np.full(len(neurons) + 1, 0.2))
+    with pytest.raises(ValueError, match="initial_membrane_v"):
+        replace(plain, initial_membrane_v=np.full(len(neurons), -0.1))
+
+
+@pytest.mark.spice
+def test_a_membrane_started_at_half_a_threshold_leaks_from_there_in_spice():
+    from ntlib.chip.circuit_model import circuit_model
+
+    circuit = circuit_model()
+    start = 0.5 * circuit.threshold_v
+    quiet = dict(codes=np.array([[1]]), excite_supply_v=1.0, inhibit_supply_v=1.0,
+                 bias_supply_v=np.zeros(1), bias_sink_supply_v=np.zeros(1))
+    spikes = np.zeros((2, 1), dtype=np.int8)  # two steps, no input spike
+    rest = simulate_layer(LayerCircuit(**quiet), spikes)
+    held = simulate_layer(LayerCircuit(**quiet, initial_membrane_v=np.array([start])),
+                          spikes)
+    assert abs(rest["final_membrane_v"][0]) < 0.01 * circuit.threshold_v
+    leaked = start * np.exp(-2 * 20e-6 / circuit.tau_s)
+    assert held["final_membrane_v"][0] == pytest.approx(leaked, rel=0.05)
+    assert sum(held["spikes"][0]) == 0

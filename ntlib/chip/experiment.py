@@ -36,6 +36,7 @@ from ntlib.chip.calibrate import (
 from ntlib.chip.circuit_model import circuit_model
 from ntlib.chip.cost import chip_energy_j
 from ntlib.chip.design import ChipDesign, design_chip, network_scales
+from ntlib.chip.hil import trained_design
 from ntlib.chip.simulator import Chip
 from ntlib.circuits.energy_figures import energy_figures
 from ntlib.circuits.process import DEFAULT_PROCESS
@@ -59,6 +60,9 @@ MAX_CHIP_TIMESTEPS = 1024
 SOURCES: tuple[str, ...] = ("relu", "qcfs")
 #: Steps of the QCFS source's activation (chapter ``ann_to_snn``'s L = 4).
 QCFS_LEVELS = 4
+#: The book's chip from chapter ``calibration`` on, as chapter ``chip`` chose
+#: it: the QCFS network at 8 steps, NT trained through the chip.
+BOOK_CHIP = {"source_kind": "qcfs", "timesteps": 8, "trained": True}
 CALIBRATION_IMAGES = 128
 #: Labelled training images, after the calibration images, that pick a round.
 SELECTION_IMAGES = 128
@@ -122,11 +126,16 @@ def chip_setup(
     method: str = "nt",
     source_kind: str = "relu",
     timesteps: int = TIMESTEPS,
+    trained: bool = False,
 ) -> ChipSetup:
     """Everything a chip experiment needs for one task (digits: seconds, cached).
 
     ``source_kind`` ``"qcfs"`` builds the chip from chapter ``ann_to_snn``'s
     QCFS network (:data:`QCFS_LEVELS` levels) instead of the ReLU one.
+    ``trained`` trains the design's NT biases through its nominal chip at
+    ``timesteps`` steps (:func:`~ntlib.chip.hil.trained_design`, on
+    :attr:`ChipSetup.training`; about a minute at 8 steps, then cached).
+    ``chip_setup(task, **BOOK_CHIP)`` is the book's chip.
     """
     check_choice("task", task_name, CHIP_TASKS)
     check_choice("source", source_kind, SOURCES)
@@ -151,6 +160,9 @@ def chip_setup(
     x_train, y_train = _tensors(train_set)
     test = _tensors(test_set)
     cal, sel = CALIBRATION_IMAGES, CALIBRATION_IMAGES + SELECTION_IMAGES
+    if trained:
+        design = trained_design(design, x_train[sel:], y_train[sel:], timesteps,
+                                cache_dir=cache_dir)
     return ChipSetup(task_name, task, source, tuned, quantised, design, test,
                      (x_train[:cal], y_train[:cal]),
                      (x_train[cal:sel], y_train[cal:sel]), source_kind, timesteps)
@@ -319,12 +331,14 @@ def chip_experiment(
     calibration: str = "bias",
     source_kind: str = "relu",
     timesteps: int = TIMESTEPS,
+    trained_design: bool = False,
 ) -> dict:
     """The ``chip`` command's result: one JSON-able dict (see the command's help)."""
     check_choice("level", level, LEVELS)
     check_calibration_mode(calibration)
     setup = chip_setup(task_name, dataset, data_dir, cache_dir,
-                       source_kind=source_kind, timesteps=timesteps)
+                       source_kind=source_kind, timesteps=timesteps,
+                       trained=trained_design)
     total = len(setup.test[0])
     digits = total if digits is None else digits
     if not 1 <= digits <= total:
@@ -335,6 +349,7 @@ def chip_experiment(
         "dataset": dataset, "task": task_name, "level": level, "corner": corner,
         "temp_c": temp_c, "test_images": digits, "chips": chips,
         "source": source_kind, "timesteps": setup.timesteps,
+        "design_trained": trained_design,
         **reference_accuracies(setup, TensorDataset(*setup.test)),
     }
     start = time.perf_counter()

@@ -28,7 +28,12 @@ the converted network knows nothing of.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sys
 from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -36,6 +41,7 @@ import torch.nn.functional as F
 
 from ntlib.chip.design import ChipDesign, trimmed_bank
 from ntlib.chip.simulator import Chip
+from ntlib.circuits.cache import cache_key, cached_json
 
 #: Passes over the calibration images, each giving one candidate chip.
 TRAIN_EPOCHS = 4
@@ -104,6 +110,7 @@ def trained_design(
     timesteps: int,
     epochs: int = DESIGN_EPOCHS,
     seed: int = 0,
+    cache_dir: str | Path | None = None,
 ) -> ChipDesign:
     """``design`` holding NT biases trained through its own nominal chip.
 
@@ -112,13 +119,60 @@ def trained_design(
     (:func:`trained_trims`), and the last epoch's are kept: no selection
     set is needed.  They reach the design as a bias bank on the DAC grid
     (:func:`~ntlib.chip.design.trimmed_bank`), so every chip built from the
-    result, mismatched or not, holds them.
+    result, mismatched or not, holds them.  The bank is kept in the disk
+    cache (:mod:`ntlib.cache`), keyed by a hash of the design, the images,
+    the settings and the simulator's code, so a design is trained once per
+    cache.
 
     Example:
         >>> design_t = trained_design(setup.design, *training, 8)  # doctest: +SKIP
         >>> Chip(design_t).accuracy(*setup.test, 8)  # doctest: +SKIP
     """
-    for trims in trained_trims(Chip(design), x, y, timesteps, epochs, seed=seed,
-                               anneal=True):
-        pass
-    return design.with_bank(trimmed_bank(design, trims))
+    key = cache_key("trained-bank", _code_digest(), design_fingerprint(design),
+                    _tensor_digest(x), _tensor_digest(y), timesteps, epochs,
+                    seed, TRAIN_LR, TRAIN_BATCH)
+
+    def train() -> list[list[float]]:
+        for trims in trained_trims(Chip(design), x, y, timesteps, epochs,
+                                   seed=seed, anneal=True):
+            pass
+        return trimmed_bank(design, trims).tolist()
+
+    bank = np.asarray(cached_json(key, train, cache_dir), dtype=np.float64)
+    return design.with_bank(bank)
+
+
+def _code_digest() -> str:
+    """A hash of the code a training runs: a change to the chip retrains."""
+    from ntlib.chip import design as design_module
+    from ntlib.chip import simulator
+
+    digest = hashlib.sha256()
+    for module in (simulator, design_module, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _tensor_digest(t: torch.Tensor) -> str:
+    return hashlib.sha256(t.detach().contiguous().numpy().tobytes()).hexdigest()
+
+
+def design_fingerprint(design: ChipDesign) -> str:
+    """A hash of everything in ``design`` that changes how its chip behaves."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(
+        [design.input_shape,
+         [(kind, None if kind == "layer" else op) for kind, op in design.ops],
+         design.initial_membrane, asdict(design.circuit)],
+        sort_keys=True, default=str).encode())
+    for layer in design.layers:
+        digest.update(json.dumps(
+            [layer.name, layer.conv, layer.out_shape, layer.gain,
+             layer.excite_supply_v, layer.inhibit_supply_v],
+            sort_keys=True, default=str).encode())
+        for array in (layer.codes, layer.bias_source_v, layer.bias_sink_v,
+                      layer.neuron_gain):
+            if array is not None:
+                digest.update(np.ascontiguousarray(
+                    np.asarray(array, dtype=np.float64)).tobytes())
+    return digest.hexdigest()

@@ -254,5 +254,10 @@ def slice_circuit(
         corner=chip.circuit.corner, temp_c=chip.circuit.temp_c,
         synapse_factor=None if chip.mismatch_seed is None else factors,
         outside_units=outside,
+        # a membrane starting at a fraction of its drawn threshold, on the
+        # nominal comparator that the scaled currents above assume
+        initial_membrane_v=(design.initial_membrane * chip.circuit.threshold_v
+                            / _threshold(chip, index)[neurons])
+        if design.initial_membrane else None,
     )
     return circuit, lines

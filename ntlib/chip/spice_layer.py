@@ -72,6 +72,8 @@ class LayerCircuit:
             mismatched chip's), or ``None`` for nominal devices.
         outside_units: ``(M, 2)`` excitatory and inhibitory units on each line
             that belong to neurons outside the netlist (a slice), or ``None``.
+        initial_membrane_v: ``(N,)`` each membrane's voltage at the start
+            (a QCFS chip's half a threshold), or ``None`` for ground.
     """
 
     codes: np.ndarray
@@ -83,6 +85,7 @@ class LayerCircuit:
     temp_c: float = 27.0
     synapse_factor: np.ndarray | None = None
     outside_units: np.ndarray | None = None
+    initial_membrane_v: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         codes = np.asarray(self.codes)
@@ -97,6 +100,11 @@ class LayerCircuit:
         for name in ("bias_supply_v", "bias_sink_supply_v"):
             if np.asarray(getattr(self, name)).shape != (n,):
                 raise ValueError(f"{name} must hold one supply per neuron ({n})")
+        start = self.initial_membrane_v
+        if start is not None and (np.asarray(start).shape != (n,) or not np.all(
+                (np.asarray(start) >= 0) & (np.asarray(start) < PROCESS.neuron_supply_v))):
+            raise ValueError(f"initial_membrane_v must be None or ({n},) voltages "
+                             f"from 0 to below {PROCESS.neuron_supply_v:g} V")
         # Checks the supplies, corner and temperature like the single neuron.
         for supply in (self.excite_supply_v, self.inhibit_supply_v):
             NeuronParams(supply_v=supply, corner=self.corner, temp_c=self.temp_c)
@@ -213,11 +221,16 @@ def layer_netlist(
     for j in range(n):
         lines += _neuron_lines(j, circuit, fired_lines)
     duration = steps * STEP_S
+    start = (np.zeros(n) if circuit.initial_membrane_v is None
+             else np.asarray(circuit.initial_membrane_v, dtype=float))
     lines += [
         f".temp {circuit.temp_c:g}",
         LAYER_OPTIONS_LINE,
-        ".ic " + " ".join(f"v(mem_{j})=0 v(ref_{j})=0" for j in range(n)),
-        f".tran {step_s:g} {duration:g} 0 {step_s:g} uic",
+        # each neuron at rest: its comparator's first stage high, no spike
+        ".ic " + " ".join(f"v(mem_{j})={start[j]:g} v(ref_{j})=0 "
+                          f"v(n1_{j})={PROCESS.neuron_supply_v:g} v(spk_{j})=0"
+                          for j in range(n)),
+        f".tran {step_s:g} {duration:g} 0 {step_s:g}",
         ".end",
     ]
     return "\n".join(lines)

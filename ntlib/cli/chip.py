@@ -7,7 +7,9 @@ Prints one object with ``dataset``, ``task``, ``level``, ``corner``,
 measured on: ``--digits``, else the whole test set), ``chips``,
 ``source`` (``--source``: the ReLU network, or chapter ``ann_to_snn``'s
 QCFS network, whose membranes start at half a threshold), ``timesteps``
-(``--timesteps``), ``ann_test_acc``, ``snn_test_acc``, ``snn3bit_test_acc``,
+(``--timesteps``), ``design_trained`` (``--train-design``: the design's NT
+biases trained through its nominal chip first; the book's chip is
+``--source qcfs --timesteps 8 --train-design``), ``ann_test_acc``, ``snn_test_acc``, ``snn3bit_test_acc``,
 ``chip_nominal_test_acc``, ``chip_test_acc`` (mean over the mismatch chips),
 ``chip_test_acc_min``, ``calibration`` (the ``--calibrate`` mode:
 ``none``, ``bias`` for the NT bias supplies, ``supply`` for each layer's
@@ -82,10 +84,12 @@ def _check_slice_options(args: argparse.Namespace) -> None:
 
 
 def _run_slice(args: argparse.Namespace, jobs: int) -> dict:
-    from ntlib.chip.experiment import TIMESTEPS, chip_setup
+    from ntlib.chip.experiment import chip_setup
     from ntlib.chip.spice_check import Condition, agreement, slice_versus_behaviour
 
-    setup = chip_setup(args.task, args.dataset, args.data_dir, args.cache_dir)
+    setup = chip_setup(args.task, args.dataset, args.data_dir, args.cache_dir,
+                       source_kind=args.source, timesteps=args.timesteps,
+                       trained=args.train_design)
     digits = args.digits or 2
     if digits > len(setup.test[0]):
         raise ValueError(f"--digits must be 1-{len(setup.test[0])} for this test "
@@ -94,8 +98,8 @@ def _run_slice(args: argparse.Namespace, jobs: int) -> dict:
             if getattr(args, k) is not None}
     condition = Condition("cli", args.corner, args.temp_c, args.mismatch_seed)
     check = slice_versus_behaviour(setup.design, args.layer,
-                                   setup.test[0][:digits], condition, TIMESTEPS,
-                                   0, size, jobs)
+                                   setup.test[0][:digits], condition,
+                                   setup.timesteps, 0, size, jobs)
     return {"layer": args.layer, "neurons": len(check["neurons"]),
             "test_images": digits, "corner": args.corner, "temp_c": args.temp_c,
             "mismatch_seed": args.mismatch_seed, **agreement(check),
@@ -120,9 +124,6 @@ def run(args: argparse.Namespace) -> int:
 
     check_temperature_option(args.temp_c, DEFAULT_PROCESS)
     calibration = _calibration_mode(args.calibrate, args.train_through_chip)
-    if args.source != "relu" and args.level == "spice":
-        raise ValueError("--level spice simulates the ReLU chip: drop --source "
-                         f"{args.source} (or use the behavioural level)")
     _check_slice_options(args)
     if args.layer is not None:
         check_data_dir(args.dataset, args.data_dir, False)
@@ -145,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
         corner=args.corner, temp_c=args.temp_c, dataset=args.dataset,
         data_dir=args.data_dir, cache_dir=args.cache_dir, processes=jobs,
         calibration=calibration, source_kind=args.source,
-        timesteps=args.timesteps,
+        timesteps=args.timesteps, trained_design=args.train_design,
     )
     emit(result, args.json)
     return 0
@@ -188,6 +189,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "instead of matching the design's rates")
     add_choice(parser, "--source", "source network", SOURCES, "relu",
                "the network on the chip: ReLU, or QCFS (fewer time steps)")
+    parser.add_argument("--train-design", action="store_true",
+                        help="train the design's NT biases through its nominal "
+                        "chip first (the book's chip: --source qcfs "
+                        "--timesteps 8 --train-design)")
     parser.add_argument("--timesteps", type=int_from(1, MAX_CHIP_TIMESTEPS),
                         default=TIMESTEPS, help="time steps of an inference, 1 to "
                         f"{MAX_CHIP_TIMESTEPS} (default: {TIMESTEPS})")
