@@ -42,7 +42,7 @@ from ntlib.chip.spice_check import (
 from ntlib.chip.spice_layer import LAYER_STEP_S
 
 #: The slice of each layer: conv channels over a square patch, dense neurons.
-SLICES = {"conv1": {"channels": 2, "patch": 2}, "conv2": {"channels": 1, "patch": 2},
+SLICES = {"conv1": {"channels": 3, "patch": 2}, "conv2": {"channels": 1, "patch": 2},
           "dense": {"neurons": 1}, "output": {"neurons": 10}}  # as chapter ``chip``
 
 

@@ -15,6 +15,12 @@ that each bank's gain can be set to the layer's (chapter ``chip``'s design).  Th
 spikes arrive one time step apart (``STEP_S``, 20 µs) half a step in, like the single
 neuron's.
 
+Every membrane starts at rest, or at its ``initial_membrane_v`` (a QCFS
+chip's half a threshold), and the transient starts from the operating point
+SPICE solves with the membranes held there: started instead with every
+other node at zero, a membrane set to half a threshold lost about a fifth
+of it in the first step.
+
 Synapses at code 0 are left out of the netlist (their units are off; their
 leakage is below a picoampere).
 
