@@ -39,3 +39,20 @@ def test_no_code_line_is_wider_than_the_page(notebook: Path) -> None:
         if len(line) > WIDTH
     ]
     assert long == []
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_prose_line_starts_as_a_myst_comment(notebook: Path) -> None:
+    """MyST drops a line that starts with ``%``: "...85\\n% of them" loses it."""
+    cells = json.loads(notebook.read_text())["cells"]
+    dropped = []
+    for index, cell in enumerate(cells):
+        if cell["cell_type"] != "markdown":
+            continue
+        fenced = False
+        for line in "".join(cell["source"]).splitlines():
+            if line.lstrip().startswith(("```", "~~~")):
+                fenced = not fenced
+            elif not fenced and line.startswith("%"):
+                dropped.append(f"cell {index}: {line}")
+    assert not dropped, "\n".join(dropped)
