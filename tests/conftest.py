@@ -101,3 +101,22 @@ def random_task() -> Callable[..., TransferTask]:
         return make_task(x, y, x[:held], y[:held], task, dataset=dataset)
 
     return build
+
+
+@pytest.fixture
+def chip_command_calls(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """What ``python -m ntlib chip`` hands to ``chip_experiment``: no chip is run.
+
+    The returned dict holds the keyword arguments of the latest call.
+    """
+    from ntlib.chip import experiment
+
+    seen: dict = {}
+
+    def record(**kwargs):
+        seen.update(kwargs)
+        return {}
+
+    monkeypatch.setattr(experiment, "chip_experiment", record)
+    monkeypatch.setattr("ntlib.machine.require_ngspice", lambda: None)
+    return seen

@@ -97,17 +97,8 @@ def test_train_through_chip_without_biases_to_train_is_one_line_before_any_work(
 
 @pytest.mark.parametrize(("mode", "wanted"), [("bias", "bias-trained"),
                                               ("both", "both-trained")])
-def test_train_through_chip_names_the_trained_mode(monkeypatch, mode, wanted):
-    from ntlib.chip import experiment
-
-    seen = {}
-
-    def record(**kwargs):
-        seen.update(kwargs)
-        return {}
-
-    monkeypatch.setattr(experiment, "chip_experiment", record)
-    monkeypatch.setattr("ntlib.machine.require_ngspice", lambda: None)
+def test_train_through_chip_names_the_trained_mode(chip_command_calls, mode, wanted):
+    seen = chip_command_calls
     assert main(["chip", "--calibrate", mode, "--train-through-chip"]) == 0
     assert seen["calibration"] == wanted
 

@@ -176,17 +176,8 @@ def test_chip_command_refuses_bad_source_and_steps_in_one_line(argv, message, ex
 
 
 @pytest.mark.parametrize("level", ["behavioural", "spice"])
-def test_the_book_chip_is_one_command_at_either_level(monkeypatch, level):
-    from ntlib.chip import experiment
-
-    seen = {}
-
-    def record(**kwargs):
-        seen.update(kwargs)
-        return {}
-
-    monkeypatch.setattr(experiment, "chip_experiment", record)
-    monkeypatch.setattr("ntlib.machine.require_ngspice", lambda: None)
+def test_the_book_chip_is_one_command_at_either_level(chip_command_calls, level):
+    seen = chip_command_calls
     assert main(["chip", "--level", level, "--chips", "1", "--source", "qcfs",
                  "--timesteps", "8", "--train-design"]) == 0
     assert (seen["source_kind"], seen["timesteps"], seen["trained_design"]) == (
