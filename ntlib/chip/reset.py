@@ -1,0 +1,178 @@
+"""What the neuron's reset and comparator do around a spike, measured in SPICE.
+
+See chapter ``chip``.
+
+A spike turns on the follower that charges node ``ref``; the reset
+transistor, its gate on ``ref``, sinks the membrane to ground while ``ref``
+decays through its resistor.  The behavioural chip models all of this as one
+refractory period fitted to firing rates.  Here each part is measured on its
+own, at a corner and temperature:
+
+* :func:`reset_drain`: the current the reset transistor sinks from a
+  membrane held at :data:`DRAIN_MEMBRANE_V`, against the time since the
+  spike.  Two copies take the same forced spike; in the second the reset
+  transistor's gate is grounded, so the difference of the currents that hold
+  their membranes is the reset's own (the spike's charge through the feedback
+  capacitor and the leak resistor's own parasitics cancel);
+* :func:`hold_against_s`: how long that drain pins a membrane fed a constant
+  current at ground: until the drain falls below the current;
+* :func:`event_threshold`: the membrane, in thresholds, that one input event
+  (the single neuron's 0.5 µs pulse) must reach for the neuron to fire within
+  a time step: copies held at 0.9 thresholds take pulses whose charge would
+  lift them to a grid of levels around the threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ntlib.chip import measurements as spice
+from ntlib.chip.circuit_model import STEP_S, CircuitModel
+from ntlib.circuits.cache import cache_key, cached_json
+from ntlib.circuits.neuron import INPUT_PULSE_WIDTH_S, NeuronParams, neuron_subckt
+from ntlib.circuits.simulate import run_netlist
+
+#: Where the drain is measured: the membrane's voltage, and the forced spike
+#: (the membrane lifted to ``SPIKE_V`` from ``SPIKE_AT_S`` for ``SPIKE_S``).
+DRAIN_MEMBRANE_V = 0.2
+SPIKE_V, SPIKE_AT_S, SPIKE_S = 0.8, 1e-6, 0.3e-6
+DRAIN_DURATION_S = 80e-6
+#: Levels, in thresholds, that the events of :func:`event_threshold` aim at,
+#: from a membrane held at ``EVENT_FROM`` thresholds.
+EVENT_LEVELS: tuple[float, ...] = (0.98, 0.99, 1.0, 1.005, 1.01, 1.015, 1.02, 1.03)
+EVENT_FROM = 0.9
+_RELEASE_S, _EVENT_AT_S = 2e-6, 3e-6
+
+
+@dataclass(frozen=True)
+class ResetDrain:
+    """The reset transistor's current against the time since a spike."""
+
+    corner: str
+    temp_c: float
+    time_s: tuple[float, ...]
+    current_a: tuple[float, ...]
+
+    def at(self, time_s) -> np.ndarray:
+        """The drain at ``time_s`` after the spike (0 beyond the measurement)."""
+        return np.interp(time_s, self.time_s, self.current_a, right=0.0)
+
+
+def _lines(corner: str) -> tuple[list[str], list[str]]:
+    """Header, the neuron and a copy of it whose reset gate is grounded."""
+    subckt, ports = neuron_subckt("neuron", bias_source=False, bias_sink=False)
+    opened = [line.replace(".subckt neuron ", ".subckt opened ")
+                  .replace("rst mem ref ", "rst mem 0 ") for line in subckt]
+    return ([*spice._header("neuron reset", corner), *subckt, *opened,
+             "Vsyn vsyn 0 DC 1.2",
+             f"Vneuron vdd 0 DC {spice.PROCESS.neuron_supply_v}",
+             "Vlo lo 0 DC 0", f"Vhi hi 0 DC {spice.LOGIC_V}"], ports)
+
+
+def drain_netlist(corner: str = "tt", temp_c: float = 27.0) -> str:
+    """Two copies, membranes held at :data:`DRAIN_MEMBRANE_V`, one forced spike."""
+    NeuronParams(corner=corner, temp_c=temp_c)  # checks them
+    lines, ports = _lines(corner)
+    low, end = DRAIN_MEMBRANE_V, SPIKE_AT_S + SPIKE_S
+    wave = (f"PWL(0 {low} {SPIKE_AT_S:g} {low} {SPIKE_AT_S + 50e-9:.9g} {SPIKE_V} "
+            f"{end:.9g} {SPIKE_V} {end + 50e-9:.9g} {low})")
+    for k, name in enumerate(("neuron", "opened")):
+        copy = spice._copy(k, ports, spice._idle_lines(ports))
+        lines += [copy.replace(" neuron", f" {name}"), f"Vm{k} mem_{k} 0 {wave}"]
+    return "\n".join(lines + spice._footer(
+        temp_c, f".tran 50n {DRAIN_DURATION_S:g} 0 50n"))
+
+
+def read_drain(netlist: str) -> dict[str, list[float]]:
+    """The reset's current after the spike (from its start), on a 0.25 µs grid."""
+    vectors = run_netlist(netlist, describe="reset drain")
+    grid = np.arange(0.0, DRAIN_DURATION_S - SPIKE_AT_S, 0.25e-6)
+    t = vectors["time"] - SPIKE_AT_S
+    drain = vectors["vm1#branch"] - vectors["vm0#branch"]
+    current = np.interp(grid, t, drain).clip(min=0.0)
+    return {"time_s": grid.tolist(), "current_a": current.tolist()}
+
+
+def reset_drain(corner: str = "tt", temp_c: float = 27.0) -> ResetDrain:
+    """:func:`drain_netlist`, simulated and read (seconds; cached)."""
+    netlist = drain_netlist(corner, temp_c)
+    key = cache_key("reset-drain", netlist, spice.PROCESS.cache_key(corner))
+    data = cached_json(key, lambda: read_drain(netlist))
+    return ResetDrain(corner, temp_c, tuple(data["time_s"]), tuple(data["current_a"]))
+
+
+def hold_against_s(drain: ResetDrain, current_a) -> np.ndarray:
+    """How long the drain exceeds a constant input ``current_a`` after a spike.
+
+    Where the drain last falls through the current (linear between the
+    measured points; the drain falls for good after its peak); 0 for a
+    current above the peak.
+    """
+    current = np.atleast_1d(np.asarray(current_a, dtype=float))
+    time, drain = np.asarray(drain.time_s), np.asarray(drain.current_a)
+    out = np.zeros_like(current)
+    for k, c in enumerate(current):
+        above = np.flatnonzero(drain > c)
+        if above.size == 0:
+            continue
+        i = above[-1]
+        if i + 1 == drain.size:
+            out[k] = time[i]
+            continue
+        out[k] = time[i] + (drain[i] - c) / (drain[i] - drain[i + 1]) * (
+            time[i + 1] - time[i])
+    return out
+
+
+def event_netlist(circuit: CircuitModel) -> str:
+    """Copies held at :data:`EVENT_FROM` thresholds, let go, one pulse each."""
+    corner, temp_c = circuit.corner, circuit.temp_c
+    lines, ports = _lines(corner)
+    start = EVENT_FROM * circuit.threshold_v
+    lines += [f"Vhold hold 0 DC {start:.5f}",
+              f"Vctrl ctrl 0 PWL(0 1 {_RELEASE_S:g} 1 {_RELEASE_S + 1e-9:.9g} 0)",
+              ".model hold_switch sw vt=0.5 vh=0.1 ron=10 roff=1e15"]
+    on, off = _EVENT_AT_S, _EVENT_AT_S + INPUT_PULSE_WIDTH_S
+    for k, level in enumerate(EVENT_LEVELS):
+        amps = (level - EVENT_FROM) * circuit.threshold_v * circuit.capacitance_f \
+            / INPUT_PULSE_WIDTH_S
+        lines += [spice._copy(k, ports, spice._idle_lines(ports)),
+                  f"S{k} mem_{k} hold ctrl 0 hold_switch",
+                  (f"I{k} 0 mem_{k} PWL(0 0 {on:g} 0 {on + 1e-9:.9g} {amps:.6g} "
+                   f"{off:.9g} {amps:.6g} {off + 1e-9:.9g} 0)")]
+    return "\n".join(lines + spice._footer(
+        temp_c, f".tran 10n {_EVENT_AT_S + STEP_S:g} 0 20n"))
+
+
+def read_events(netlist: str, threshold_v: float) -> dict[str, list]:
+    """Per level: whether the copy fired, and, for one that did not, its
+    membrane just after the pulse (thresholds; ``None`` for one that fired:
+    its spike kicks the membrane through the feedback capacitor)."""
+    vectors = run_netlist(netlist, describe="event threshold")
+    t, half = vectors["time"], spice.PROCESS.neuron_supply_v / 2
+    after = _EVENT_AT_S + INPUT_PULSE_WIDTH_S + 50e-9
+    reached, fired = [], []
+    for k in range(len(EVENT_LEVELS)):
+        fired.append(bool(np.any(vectors[f"spk_{k}"] > half)))
+        reached.append(None if fired[-1] else
+                       float(np.interp(after, t, vectors[f"mem_{k}"])) / threshold_v)
+    return {"reached": reached, "fired": fired}
+
+
+def event_threshold(circuit: CircuitModel) -> dict[str, object]:
+    """:func:`event_netlist` at ``circuit``'s condition (cached).
+
+    Returns ``levels`` (aimed at), ``reached`` and ``fired`` per level,
+    ``silent_up_to`` (the highest membrane reached without a spike) and
+    ``fires_from`` (the lowest level aimed at that fired), in thresholds.
+    """
+    netlist = event_netlist(circuit)
+    key = cache_key("event-threshold", netlist, spice.PROCESS.cache_key(circuit.corner))
+    data = cached_json(key, lambda: read_events(netlist, circuit.threshold_v))
+    silent = [r for r in data["reached"] if r is not None]
+    fired = [lv for lv, f in zip(EVENT_LEVELS, data["fired"], strict=True) if f]
+    return {"levels": list(EVENT_LEVELS), **data,
+            "silent_up_to": max(silent) if silent else float("nan"),
+            "fires_from": min(fired) if fired else float("nan")}
