@@ -28,7 +28,13 @@ from ntlib.chip.spice_check import (
     clopper_pearson_lower,
     slice_versus_behaviour,
 )
-from ntlib.chip.spice_layer import LayerCircuit, layer_netlist, simulate_layer
+from ntlib.chip.spice_layer import (
+    LayerCircuit,
+    layer_netlist,
+    options_line,
+    simulate_layer,
+)
+from ntlib.circuits.simulate import run_netlist
 from ntlib.cli import main
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -264,3 +270,25 @@ def test_a_membrane_started_at_half_a_threshold_leaks_from_there_in_spice():
     leaked = start * np.exp(-2 * 20e-6 / circuit.tau_s)
     assert held["final_membrane_v"][0] == pytest.approx(leaked, rel=0.05)
     assert sum(held["spikes"][0]) == 0
+
+
+def test_a_layer_integrates_by_gears_method_and_refuses_unknown_settings():
+    assert options_line() == ".options klu method=gear reltol=0.005"
+    assert "method=trap reltol=0.0001" in options_line(1e-4, "trap")
+    with pytest.raises(ValueError, match="gear or trap"):
+        options_line(5e-3, "euler")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        options_line(0.0)
+
+
+@pytest.mark.spice
+def test_a_spike_lifts_the_refractory_node_no_higher_than_its_follower_can():
+    # the trapezoidal rule at the layer's tolerance rang to 2.3-2.7 V here
+    codes = np.array([[7, 5, -2], [3, 4, -6], [6, 0, 2]])
+    circuit = LayerCircuit(codes, 1.2, 1.35, np.full(3, 1.3), np.zeros(3))
+    spikes = (np.random.default_rng(0).random((16, 3)) < 0.6).astype(np.int8)
+    vectors = run_netlist(layer_netlist(circuit, spikes), describe="three neurons")
+    fired = [vectors[f"spk_{j}"].max() > 0.9 for j in range(3)]
+    peaks = [float(vectors[f"ref_{j}"].max()) for j in range(3)]
+    assert all(fired)
+    assert max(peaks) < 1.3, peaks

@@ -29,7 +29,13 @@ from ntlib.chip.circuit_model import circuit_model
 from ntlib.chip.design import ChipDesign
 from ntlib.chip.simulator import Chip
 from ntlib.chip.slices import layer_index, slice_circuit, slice_neurons
-from ntlib.chip.spice_layer import LAYER_STEP_S, LayerCircuit, simulate_layer
+from ntlib.chip.spice_layer import (
+    LAYER_METHOD,
+    LAYER_RELTOL,
+    LAYER_STEP_S,
+    LayerCircuit,
+    simulate_layer,
+)
 from ntlib.parallel import map_processes
 
 
@@ -65,8 +71,8 @@ def digit_seed(seed: int, digit: int) -> int:
 
 
 def _simulate(item: tuple[LayerCircuit, np.ndarray, float]) -> dict:
-    circuit, spikes, step_s = item
-    return simulate_layer(circuit, spikes, step_s=step_s)
+    circuit, spikes, step_s, reltol, method = item
+    return simulate_layer(circuit, spikes, step_s=step_s, reltol=reltol, method=method)
 
 
 def slice_versus_behaviour(
@@ -80,6 +86,8 @@ def slice_versus_behaviour(
     processes: int = 1,
     executor: Executor | None = None,
     step_s: float = LAYER_STEP_S,
+    reltol: float = LAYER_RELTOL,
+    method: str = LAYER_METHOD,
 ) -> dict:
     """A slice of ``layer`` in SPICE against the behavioural chip on images ``x``.
 
@@ -93,7 +101,8 @@ def slice_versus_behaviour(
         slice_size: :func:`ntlib.chip.slices.slice_neurons`'s ``neurons`` or
             ``channels`` and ``patch`` (default: its defaults).
         processes, executor: where the SPICE runs go (see the module).
-        step_s: the transient's step.
+        step_s, reltol, method: the transient's step, tolerance and
+            integration (:func:`ntlib.chip.spice_layer.options_line`).
 
     Returns:
         ``neurons`` (the slice's, in the layer's order), ``input_lines`` (how
@@ -113,7 +122,7 @@ def slice_versus_behaviour(
     circuit, lines = slice_circuit(chip, index, neurons)
     inputs = np.concatenate([torch.stack(r.inputs).numpy() for r in runs],
                             axis=1)[:, :, lines]  # (T, digits, lines)
-    items = [(circuit, inputs[:, d].astype(np.int8), step_s)
+    items = [(circuit, inputs[:, d].astype(np.int8), step_s, reltol, method)
              for d in range(x.shape[0])]
     results = (list(executor.map(_simulate, items)) if executor is not None
                else map_processes(_simulate, items, processes))
