@@ -21,7 +21,8 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def model(
-    gain: float = 1.0, corner: str = "tt", sigma: float = 0.01, refractory_s: float = 0.0
+    gain: float = 1.0, corner: str = "tt", sigma: float = 0.01,
+    reset_drain: tuple[float, ...] = (),
 ) -> CircuitModel:
     """A circuit model with linear gain curves, no SPICE needed."""
     return CircuitModel(
@@ -31,7 +32,7 @@ def model(
         bias_range_rheobase=(-50.0, 50.0), bias_gap_rheobase=(-0.01, 0.01),
         sigma={"excite": sigma, "inhibit": sigma, "bias": sigma, "bias_sink": sigma},
         bias_source=((0.0, 1.8), (0.0, 5e-7)), bias_sink=((0.0, 1.8), (0.0, 5e-7)),
-        refractory_s=refractory_s,
+        reset_drain=reset_drain,
     )
 
 
@@ -107,27 +108,29 @@ def test_mismatch_draws_repeat_for_a_seed_and_scale_with_the_code():
     assert 0.02 < float(ratio.std()) < 0.08
 
 
-@pytest.mark.parametrize("refractory_s", [0.0, 25e-6])
-def test_nominal_chip_matches_a_hand_simulated_neuron(refractory_s):
+@pytest.mark.parametrize("drain", [(), (1.0, 1.0, 1.0, 1.0, 0.8)])
+def test_nominal_chip_matches_a_hand_simulated_neuron(drain):
     source = nn.Sequential(nn.Flatten(), nn.Linear(1, 1))
     with torch.no_grad():
         source[1].weight.fill_(0.7)
         source[1].bias.zero_()
-    circuit = model(refractory_s=refractory_s)
+    circuit = model(reset_drain=drain)
     design = design_chip(source, [1.0], circuit, (1, 1, 1))
     chip = Chip(design)
     run = chip.run(torch.ones(1, 1, 1, 1), timesteps=10, count_events=True)
-    # code 7 at gain 0.1 per code step: 0.7 threshold per step, leak beta;
-    # a spike's reset swallows the next step's input when refractory > 1 step
-    v, spikes, held = 0.0, 0, 0
+    # code 7 at gain 0.1 per code step: 0.7 threshold half a step into each
+    # step, four parts a step, each leaking and losing the drain of its place
+    # after the last spike (this one drains the next step's event away)
+    decay, v, after, spikes = circuit.beta() ** 0.25, 0.0, len(drain), 0
     for _ in range(10):
-        if held:
-            held, v = held - 1, 0.0
-            continue
-        v = circuit.beta() * v + 0.7
-        if v >= 1:
-            spikes, v, held = spikes + 1, 0.0, int(refractory_s > 20e-6)
-    assert spikes == (5 if refractory_s == 0 else 3)
+        for part in range(4):
+            if part == 2:
+                v += 0.7
+                if v >= 1:
+                    spikes, v, after = spikes + 1, 0.0, 0
+            v = max(decay * v - (drain[after] if after < len(drain) else 0), 0.0)
+            after = min(after + 1, len(drain))
+    assert spikes == (5 if not drain else 3)
     assert int(run.counts[0].sum()) == spikes
     assert run.events_by_code[0][7 + 7] == pytest.approx(10)
 

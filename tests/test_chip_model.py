@@ -71,20 +71,54 @@ def test_the_chip_scales_each_bank_by_its_factor_at_the_membrane():
     beta = circuit.beta()
     _, f_inh = circuit.membrane_factor(layer.inhibit_supply_v, "inhibit")
     run = Chip(design).run(torch.ones(1, 1, 1, 2), timesteps=12)
-    # by hand: the inhibitory input is weighed at the leaked membrane
+    # by hand: the inhibitory input is weighed at the leaked membrane; the
+    # events arrive half a step in, after half a step's leak
     v, spikes = 0.0, 0
     for _ in range(12):
-        v = beta * v
+        v = beta**0.5 * v
         for _ in range(4):  # the step's charge in four parts
             factor = np.interp(v, [0.0, 0.5, 1.0], f_inh)
             v = max(v + (codes[0] * g + codes[1] * g * factor) / 4, 0.0)
         if v >= 1.0:
             spikes, v = spikes + 1, 0.0
+        v = beta**0.5 * v
     assert spikes > 0
     assert int(run.counts[0].sum()) == spikes
     silent = replace(circuit, inhibit_factor=((0.0, 0.0, 0.0),) * 2)
     free = Chip(design, silent).run(torch.ones(1, 1, 1, 2), timesteps=12)
     assert int(free.counts[0].sum()) > spikes  # a sink with no pull inhibits nothing
+
+
+def bias_only_spikes(circuit: CircuitModel, bias: float, steps: int) -> list[int]:
+    """Spikes of one neuron over ``steps`` under ``bias`` thresholds per step alone."""
+    chip = Chip(design_chip(one_neuron([0.5]), [1.0], circuit, (1, 1, 1)), circuit)
+    chip.bias[0] = torch.full_like(chip.bias[0], bias)
+    run = chip.run(torch.zeros(1, 1, 1, 1), timesteps=steps, initial_membrane=0.0)
+    return run.counts[0].flatten().tolist(), chip
+
+
+def test_the_reset_drains_the_membrane_part_by_part_after_a_spike():
+    drain = (0.5, 0.2, 0.01)
+    circuit = model(reset_drain=drain)
+    counts, chip = bias_only_spikes(circuit, 0.9, 40)
+    free, _ = bias_only_spikes(model(), 0.9, 40)
+    # by hand: four parts a step, each leaks, adds a quarter of the bias and
+    # loses the drain of its place after the last spike
+    decay, v, after, spikes = circuit.beta() ** 0.25, 0.0, len(drain), 0
+    for _ in range(40 * 4):
+        v = max(decay * v + 0.9 / 4 - (drain[after] if after < len(drain) else 0), 0)
+        if v >= 1.0:
+            spikes, v, after = spikes + 1, 0.0, 0
+        else:
+            after = min(after + 1, len(drain))
+    assert sum(counts) == spikes
+    assert sum(free) > spikes  # the drain costs the bias its first parts
+    assert chip._drain.tolist() == pytest.approx([*drain, 0.0])
+
+
+def test_a_strong_bias_can_fire_a_neuron_twice_in_one_step():
+    counts, _ = bias_only_spikes(model(), 2.5, 1)
+    assert counts == [2.0]  # 0.625 thresholds a part, no drain: every second part
 
 
 def test_mismatch_draws_are_exposed_and_thresholds_do_not_move_the_others():

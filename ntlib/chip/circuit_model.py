@@ -28,10 +28,16 @@ resistors and MIM capacitors), at the chip's corner and temperature
   neuron's subthreshold step response at the condition (the PDK's resistor
   moves about +-15 % across its R+C corners and -1.5e-3 per K, its capacitor
   about +-11 %);
-* **refractory period**: the LIF fit of rates under constant currents at the
-  condition; the reset holds the membrane for that long after a spike, so the
-  input of every whole step inside it is lost (a strong current overpowers
-  the reset sooner: :meth:`CircuitModel.refractory_against_s`);
+* **reset**: after a spike the reset transistor sinks the membrane with a
+  current that falls over about 20 µs as its gate discharges, measured in
+  SPICE at the condition (:func:`ntlib.chip.reset.reset_drain`).  The chip
+  runs each step in :data:`RESET_PARTS` parts, the step's events arriving at
+  the start of the middle one (as in the SPICE layers, half a step in), and
+  takes the drain's charge for each part after a spike from the membrane
+  (never below ground): a weak bias stays pinned at ground for 10-15 µs, an
+  event a whole step later loses about a hundredth of a threshold.  (The
+  refractory period the LIF fit of rates gives, ``refractory_s``, describes
+  the single neuron of chapters ``analog_neuron``-``energy``.);
 * **NT bias**: a bias of ``b`` rheobases adds ``b * STEP_S / (R C)``
   thresholds per step;
 * **mismatch**: the relative spread of the unit sources (synapse PMOS and
@@ -76,6 +82,8 @@ SINGLE_NEURON_PERIOD_S = 10e-6
 SUPPLY_GRID_V: tuple[float, ...] = (0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 1.65, 1.8)
 #: Parts in which :meth:`CircuitModel.jump` delivers one event's charge.
 JUMP_SUBSTEPS = 8
+#: Parts of a time step in which the chip runs its neurons (see ``reset``).
+RESET_PARTS = 4
 #: The process the chip is built in.
 PROCESS = get_process(DEFAULT_PROCESS)
 
@@ -116,6 +124,9 @@ class CircuitModel(BiasReach):
         strong_current_a, strong_refractory_s: how long the reset holds the
             membrane against strong constant currents (empty: always
             ``refractory_s``).
+        reset_drain: thresholds the reset takes from the membrane in each
+            part of a time step (``STEP_S / RESET_PARTS``) after a spike,
+            from the one right after it (empty: no drain).
     """
 
     corner: str
@@ -139,6 +150,7 @@ class CircuitModel(BiasReach):
     sigma_inhibit: tuple[float, ...] = ()
     strong_current_a: tuple[float, ...] = ()
     strong_refractory_s: tuple[float, ...] = ()
+    reset_drain: tuple[float, ...] = ()
 
     def refractory_steps(self, step_s: float = STEP_S) -> int:
         """Whole time steps of ``step_s`` whose input a spike's reset swallows."""
@@ -312,6 +324,10 @@ def circuit_model(
     curves = bias_curves(PROCESS.name, corner, temp_c)
     bias_range, bias_gap = bias_range_rheobase(curves, rheobase)
     grid = spice.SIGMA_SUPPLY_V
+    # imported here: the reset's module reads this one's model for its events
+    from ntlib.chip.reset import drain_per_part, reset_drain
+    drain = drain_per_part(reset_drain(corner, temp_c), first["capacitance_f"],
+                           threshold_v, STEP_S / RESET_PARTS)
     return CircuitModel(
         corner=corner,
         temp_c=float(temp_c),
@@ -343,6 +359,7 @@ def circuit_model(
         sigma_inhibit=tuple(units[f"inhibit@{v:g}"] for v in grid),
         strong_current_a=spice.STRONG_CURRENTS_A,
         strong_refractory_s=tuple(first["refractory_by_current_s"]),
+        reset_drain=drain,
     )
 
 

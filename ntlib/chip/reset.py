@@ -25,14 +25,17 @@ own, at a corner and temperature:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ntlib.chip import measurements as spice
-from ntlib.chip.circuit_model import STEP_S, CircuitModel
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.neuron import INPUT_PULSE_WIDTH_S, NeuronParams, neuron_subckt
 from ntlib.circuits.simulate import run_netlist
+
+if TYPE_CHECKING:  # circuit_model measures the drain through this module
+    from ntlib.chip.circuit_model import CircuitModel
 
 #: Where the drain is measured: the membrane's voltage, and the forced spike
 #: (the membrane lifted to ``SPIKE_V`` from ``SPIKE_AT_S`` for ``SPIKE_S``).
@@ -44,6 +47,8 @@ DRAIN_DURATION_S = 80e-6
 EVENT_LEVELS: tuple[float, ...] = (0.98, 0.99, 1.0, 1.005, 1.01, 1.015, 1.02, 1.03)
 EVENT_FROM = 0.9
 _RELEASE_S, _EVENT_AT_S = 2e-6, 3e-6
+#: How long an event copy is watched: one of the chip's time steps.
+_WATCH_S = 20e-6
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,24 @@ def hold_against_s(drain: ResetDrain, current_a) -> np.ndarray:
     return out
 
 
+def drain_per_part(drain: ResetDrain, capacitance_f: float, threshold_v: float,
+                   part_s: float) -> tuple[float, ...]:
+    """Thresholds the drain takes from a membrane in each ``part_s`` after a spike.
+
+    The charge of each part (the measured current integrated), over the
+    membrane's charge at the threshold, up to the last part that takes at
+    least 1e-4 of a threshold.
+    """
+    edges = np.arange(0.0, drain.time_s[-1] + part_s / 2, part_s)
+    fine = np.linspace(0.0, edges[-1], 50 * (len(edges) - 1) + 1)
+    current = drain.at(fine)
+    charge = np.concatenate([[0.0], np.cumsum(
+        (current[1:] + current[:-1]) / 2 * np.diff(fine))])[::50]
+    removed = np.diff(charge) / (capacitance_f * threshold_v)
+    kept = np.flatnonzero(removed >= 1e-4)
+    return tuple(float(r) for r in removed[:kept[-1] + 1]) if kept.size else ()
+
+
 def event_netlist(circuit: CircuitModel) -> str:
     """Copies held at :data:`EVENT_FROM` thresholds, let go, one pulse each."""
     corner, temp_c = circuit.corner, circuit.temp_c
@@ -143,7 +166,7 @@ def event_netlist(circuit: CircuitModel) -> str:
                   (f"I{k} 0 mem_{k} PWL(0 0 {on:g} 0 {on + 1e-9:.9g} {amps:.6g} "
                    f"{off:.9g} {amps:.6g} {off + 1e-9:.9g} 0)")]
     return "\n".join(lines + spice._footer(
-        temp_c, f".tran 10n {_EVENT_AT_S + STEP_S:g} 0 20n"))
+        temp_c, f".tran 10n {_EVENT_AT_S + _WATCH_S:g} 0 20n"))
 
 
 def read_events(netlist: str, threshold_v: float) -> dict[str, list]:

@@ -6,8 +6,14 @@ by step (:meth:`Chip.run`), counting the synaptic events that
 :func:`ntlib.chip.cost.chip_energy_j` prices.
 
 A neuron of the chip leaks, resets to zero, cannot go below ground, and
-loses the input of the steps its reset holds it after a spike (the measured
-refractory period): the converted network's neurons do none of these.  Each
+after a spike its reset drains the membrane for a while (the measured
+drain, :attr:`~ntlib.chip.circuit_model.CircuitModel.reset_drain`): the
+converted network's neurons do none of these.  Each step runs in
+:data:`~ntlib.chip.circuit_model.RESET_PARTS` parts: leak, bias and the
+drain in every part, the step's events at the start of the middle one
+(half a step in, as the SPICE layers receive them), a spike wherever the
+membrane reaches its threshold (so a neuron can fire from its bias before
+the events, and twice in one step).  Each
 step's input is split into its excitatory and inhibitory parts, and each
 part is scaled by its bank's factor at the membrane voltage the events land
 on (:meth:`~ntlib.chip.circuit_model.CircuitModel.membrane_factor`): an
@@ -17,7 +23,7 @@ threshold.
 A chip built with ``ideal`` drops some of that physics, to measure what each
 part costs (:data:`IDEALISATIONS`): ``no_leak`` (no membrane decay),
 ``subtractive_reset`` (a spike removes one threshold and keeps the rest, as
-the converted network does) and ``linear_synapses`` (every event moves the
+the converted network does, and nothing drains) and ``linear_synapses`` (every event moves the
 membrane by the designed gain, wherever the membrane is).  No circuit of the
 book has these; they are what-ifs.
 
@@ -37,7 +43,7 @@ import torch
 import torch.nn.functional as F
 
 from ntlib.checks import check_choice
-from ntlib.chip.circuit_model import CircuitModel
+from ntlib.chip.circuit_model import RESET_PARTS, CircuitModel
 from ntlib.chip.design import ChipDesign, ChipLayer, retrimmed_supplies
 from ntlib.quantise import MAX_CODE
 
@@ -48,6 +54,16 @@ IDEALISATIONS: tuple[str, ...] = ("no_leak", "subtractive_reset", "linear_synaps
 INPUT_SUBSTEPS = 4
 #: Slope of the surrogate gradient of a spike, per threshold of membrane.
 SURROGATE_SLOPE = 5.0
+
+
+def _fire(v: torch.Tensor, threshold, subtract: bool):
+    """``(membrane after the reset, spikes)`` where ``v`` reaches ``threshold``.
+
+    The reset passes no gradient; the spike a surrogate one (:class:`_Spike`).
+    """
+    spikes = _Spike.apply(v, threshold)
+    fired = spikes.detach()
+    return (v - fired * threshold if subtract else v * (1 - fired)), spikes
 
 
 class _Spike(torch.autograd.Function):
@@ -179,6 +195,7 @@ class Chip:
             self.bias.append(torch.from_numpy(
                 (designed * circuit.bias_per_rheobase).astype(np.float32)
             ).view(layer.out_shape))
+        self._drain = torch.tensor((*circuit.reset_drain, 0.0))
         # Drawn after every synapse and bias source, so those draws stay the same.
         sigma_threshold = circuit.sigma.get("threshold", 0.0)
         for layer in design.layers:
@@ -244,13 +261,16 @@ class Chip:
         """
         if initial_membrane is None:
             initial_membrane = self.design.initial_membrane
-        beta = 1.0 if "no_leak" in self.ideal else self.circuit.beta()
+        parts = RESET_PARTS
+        decay = 1.0 if "no_leak" in self.ideal else self.circuit.beta() ** (1 / parts)
         subtract = "subtractive_reset" in self.ideal
+        drain = self._drain
+        settled = len(drain) - 1  # parts since a spike after which nothing drains
         layers = self.design.layers
         batch = x.shape[0]
         mem = [torch.full((batch, *la.out_shape), initial_membrane) for la in layers]
-        held = [torch.zeros((batch, *la.out_shape)) for la in layers]
-        refractory = self.circuit.refractory_steps()
+        since = [torch.full((batch, *la.out_shape), settled, dtype=torch.long)
+                 for la in layers]
         thresholds = [1.0 if t is None else torch.from_numpy(t.astype(np.float32))
                       .view(la.out_shape) for t, la in
                       zip(self.threshold_mismatch, layers, strict=True)]
@@ -272,17 +292,29 @@ class Chip:
                     inputs.append(h.flatten(1).clone())
                 if count_events:
                     events[index] += _events(op, h, fan[index])
-                v = self._input(index, op, h, beta * mem[index]) + self.bias[index]
+                bias = self.bias[index]
                 if extra_bias is not None:
-                    v = v + extra_bias[index]
-                v = torch.where(held[index] > 0, 0.0, v.clamp(min=0.0))
-                spikes = _Spike.apply(v, thresholds[index])
-                fired = spikes.detach()  # the reset passes no gradient
-                mem[index] = (v - fired * thresholds[index] if subtract
-                              else v * (1 - fired))
-                held[index] = (held[index] - 1).clamp(min=0) + fired * refractory
-                counts[index] += spikes
-                h = spikes
+                    bias = bias + extra_bias[index]
+                bias = bias / parts
+                # after: the part of the drain due next (``settled``: none)
+                v, after, threshold = mem[index], since[index], thresholds[index]
+                fired_in_step = 0.0
+                for part in range(parts):
+                    if part == parts // 2:  # the step's events, half a step in
+                        v, spikes = _fire(self._input(index, op, h, v), threshold,
+                                          subtract)
+                        after = after.masked_fill(spikes.detach() > 0, 0)
+                        fired_in_step = fired_in_step + spikes
+                    v = decay * v + bias
+                    if not subtract:
+                        v = v - drain[after]
+                    v, spikes = _fire(v.clamp(min=0.0), threshold, subtract)
+                    fired_in_step = fired_in_step + spikes
+                    after = torch.where(spikes.detach() > 0, 0,
+                                        (after + 1).clamp(max=settled))
+                mem[index], since[index] = v, after
+                counts[index] += fired_in_step
+                h = fired_in_step
                 index += 1
         score = counts[-1] + mem[-1].clamp(max=0.999)
         return ChipRun(score.argmax(1), counts,

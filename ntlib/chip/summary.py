@@ -4,7 +4,7 @@ See chapter ``chip``.
 
 :func:`model_summary` turns a :class:`~ntlib.chip.circuit_model.CircuitModel`
 into the numbers a reader checks (R, C and tau fitted at the condition, the
-leak per step, threshold, refractory period, the banks' gains and membrane
+leak per step, threshold, refractory period and reset drain, the banks' gains and membrane
 factors, the mismatch spreads), and :func:`model_table` sets several
 conditions side by side, so a chapter can show and glue them.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ntlib.chip.circuit_model import STEP_S, CircuitModel
+from ntlib.chip.circuit_model import CircuitModel
 
 #: Supply at which the table reads the gains and factors (the nominal one).
 SUMMARY_SUPPLY_V = 1.2
@@ -43,7 +43,8 @@ def model_summary(circuit: CircuitModel, supply_v: float = SUMMARY_SUPPLY_V) -> 
         "threshold (V)": circuit.threshold_v,
         "rheobase (nA)": circuit.rheobase_a * 1e9,
         "refractory (us)": circuit.refractory_s * 1e6,
-        "refractory steps lost": circuit.refractory_steps(STEP_S),
+        "reset drain, first quarter step (thresholds)": _drain(circuit, 0),
+        "reset drain, fourth quarter step (thresholds)": _drain(circuit, 3),
         "excitatory gain": excite,
         "inhibitory gain": inhibit,
         "excitatory factor near ground": float(np.interp(0.1, grid, f_exc)),
@@ -58,6 +59,11 @@ def model_summary(circuit: CircuitModel, supply_v: float = SUMMARY_SUPPLY_V) -> 
         "bias source spread (%)": 100 * circuit.sigma["bias"],
         "bias sink spread (%)": 100 * circuit.sigma["bias_sink"],
     }
+
+
+def _drain(circuit: CircuitModel, part: int) -> float:
+    drain = circuit.reset_drain
+    return float(drain[part]) if part < len(drain) else 0.0
 
 
 def model_table(models: dict, supply_v: float = SUMMARY_SUPPLY_V):
