@@ -13,19 +13,19 @@ converted network's neurons do none of these.  Each step runs in
 drain in every part, the step's events at the start of the middle one
 (half a step in, as the SPICE layers receive them), a spike wherever the
 membrane reaches its threshold (so a neuron can fire from its bias before
-the events, and twice in one step).  Each
-step's input is split into its excitatory and inhibitory parts, and each
-part is scaled by its bank's factor at the membrane voltage the events land
-on (:meth:`~ntlib.chip.circuit_model.CircuitModel.membrane_factor`): an
+the events, and twice in one step).  Each step's input is split into its
+excitatory and inhibitory parts, and each part is scaled by its bank's
+factor at the membrane voltage the events land on
+(:meth:`~ntlib.chip.circuit_model.CircuitModel.membrane_factor`): an
 inhibitory event moves a membrane near ground far less than one near the
 threshold.
 
 A chip built with ``ideal`` drops some of that physics, to measure what each
 part costs (:data:`IDEALISATIONS`): ``no_leak`` (no membrane decay),
 ``subtractive_reset`` (a spike removes one threshold and keeps the rest, as
-the converted network does, and nothing drains) and ``linear_synapses`` (every event moves the
-membrane by the designed gain, wherever the membrane is).  No circuit of the
-book has these; they are what-ifs.
+the converted network does, and nothing drains) and ``linear_synapses``
+(every event moves the membrane by the designed gain, wherever the membrane
+is).  No circuit of the book has these; they are what-ifs.
 
 :meth:`Chip.run` is differentiable in an ``extra_bias`` added to every
 neuron: a spike's gradient is a fast sigmoid's (a surrogate gradient, as
