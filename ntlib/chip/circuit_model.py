@@ -9,8 +9,9 @@ integrate-and-fire model whose parameters are measured on chapter
 resistors and MIM capacitors), at the chip's corner and temperature
 (:mod:`ntlib.chip.measurements` holds the SPICE runs):
 
-* **one time step** ``STEP_S`` is 20 µs: longer than the neuron's refractory
-  period, so a spike's reset never swallows the next step's input;
+* **one time step** ``STEP_S`` is 20 µs: the reset's drain is nearly over
+  by then, so a spike's reset takes almost nothing from the next step's
+  events;
 * **synaptic gain**: how far one input event of code +1 (or -1) moves the
   membrane, as a fraction of the firing threshold, against the synapse supply,
   measured with the membrane at ``HOLD_V`` (code +-2 events, less the same
