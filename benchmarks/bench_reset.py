@@ -47,7 +47,7 @@ def condition_rows(conditions: list[tuple[str, float]]) -> None:
                              EVENT_CURRENT_A])
         held = hold_against_s(drain, currents) * 1e6
         model = [circuit.refractory_against_s(c) * 1e6 for c in currents]
-        event = event_threshold(circuit)
+        event = event_threshold(corner, temp, circuit.threshold_v, circuit.capacitance_f)
         left = drain.at(STEP_S) / currents[0]
         at = drain.at(np.array([4, 8, 12, 16, 20, 24]) * 1e-6) * 1e9
         print(f"{corner}:{temp:g} | " + " / ".join(f"{a:.3g}" for a in at) + " | "

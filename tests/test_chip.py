@@ -229,7 +229,7 @@ def test_a_trained_gain_becomes_a_per_neuron_supply_clipped_to_what_it_can_give(
 
 
 def test_the_membrane_factor_interpolates_as_numpy_does_with_its_slope_as_gradient():
-    from ntlib.chip.simulator import _interp
+    from ntlib.chip.piecewise import interp as _interp
 
     xp = np.array([0.0, 0.04, 0.1, 0.2, 0.32, 0.45, 0.6, 0.78])
     fp = np.array([0.01, 0.2, 0.5, 0.8, 1.0, 1.2, 1.3, 1.38])

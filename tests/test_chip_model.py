@@ -10,10 +10,10 @@ import pytest
 import torch
 from torch import nn
 
-from ntlib.chip.circuit_model import CircuitModel, behavioural_rate_hz
+from ntlib.chip.circuit_model import CircuitModel
 from ntlib.chip.design import design_chip
 from ntlib.chip.simulator import Chip
-from ntlib.chip.twin import twin_spike_times_s
+from ntlib.chip.twin import behavioural_rate_hz, twin_spike_times_s
 from ntlib.circuits import sky130
 from ntlib.circuits.neuron import neuron_subckt
 

@@ -45,6 +45,7 @@ def test_the_reset_drain_is_over_before_the_next_step():
 
 
 def test_an_event_fires_the_neuron_within_two_percent_of_its_threshold():
-    event = event_threshold(circuit_model("tt", 27.0))
+    circuit = circuit_model("tt", 27.0)
+    event = event_threshold("tt", 27.0, circuit.threshold_v, circuit.capacitance_f)
     assert event["fired"] == sorted(event["fired"])  # silent, then firing
     assert 0.98 < event["silent_up_to"] < event["fires_from"] <= 1.02

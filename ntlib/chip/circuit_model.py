@@ -60,6 +60,7 @@ from scipy.interpolate import PchipInterpolator
 
 from ntlib.chip import measurements as spice
 from ntlib.chip.measurements import GAIN_CODE, HOLD_V  # noqa: F401 (chapter ``chip``)
+from ntlib.chip.reset import drain_per_part, reset_drain
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.characterize import (
     BiasReach,
@@ -325,8 +326,6 @@ def circuit_model(
     curves = bias_curves(PROCESS.name, corner, temp_c)
     bias_range, bias_gap = bias_range_rheobase(curves, rheobase)
     grid = spice.SIGMA_SUPPLY_V
-    # imported here: the reset's module reads this one's model for its events
-    from ntlib.chip.reset import drain_per_part, reset_drain
     drain = drain_per_part(reset_drain(corner, temp_c), first["capacitance_f"],
                            threshold_v, STEP_S / RESET_PARTS)
     return CircuitModel(
@@ -362,40 +361,6 @@ def circuit_model(
         strong_refractory_s=tuple(first["refractory_by_current_s"]),
         reset_drain=drain,
     )
-
-
-def behavioural_rate_hz(
-    circuit: CircuitModel,
-    supply_v: float,
-    code: int,
-    steps: int = 50,
-    step_s: float = SINGLE_NEURON_PERIOD_S,
-) -> float:
-    """Firing rate of the behavioural neuron under one event per step.
-
-    See chapter ``chip``.
-
-    The discrete-time twin of chapter ``supply_voltage``'s periodic
-    single-neuron transient: a synapse of weight ``code`` receiving a spike
-    every ``step_s`` (100 kHz by default), each jump at the membrane it lands
-    on.  Counted like :func:`ntlib.circuits.measure.firing_rate_hz`: inverse
-    mean interval.  (:mod:`ntlib.chip.twin` drives the twin with any input
-    times, a Poisson train included.)
-    """
-    beta, refractory = circuit.beta(step_s), circuit.refractory_steps(step_s)
-    v, times, held = 0.0, [], 0
-    for step in range(steps):
-        if held:
-            held -= 1
-            continue
-        v = beta * v
-        v = max(v + circuit.jump(code, supply_v, v), 0.0)
-        if v >= 1.0:
-            times.append(step)
-            v, held = 0.0, refractory
-    if len(times) >= 2:
-        return (len(times) - 1) / ((times[-1] - times[0]) * step_s)
-    return len(times) / (steps * step_s)
 
 
 def _model_of(condition: tuple[str, float]) -> CircuitModel:

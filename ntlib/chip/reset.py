@@ -25,7 +25,6 @@ own, at a corner and temperature:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -33,9 +32,6 @@ from ntlib.chip import measurements as spice
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.neuron import INPUT_PULSE_WIDTH_S, NeuronParams, neuron_subckt
 from ntlib.circuits.simulate import run_netlist
-
-if TYPE_CHECKING:  # circuit_model measures the drain through this module
-    from ntlib.chip.circuit_model import CircuitModel
 
 #: Where the drain is measured: the membrane's voltage, and the forced spike
 #: (the membrane lifted to ``SPIKE_V`` from ``SPIKE_AT_S`` for ``SPIKE_S``).
@@ -149,18 +145,22 @@ def drain_per_part(drain: ResetDrain, capacitance_f: float, threshold_v: float,
     return tuple(float(r) for r in removed[:kept[-1] + 1]) if kept.size else ()
 
 
-def event_netlist(circuit: CircuitModel) -> str:
-    """Copies held at :data:`EVENT_FROM` thresholds, let go, one pulse each."""
-    corner, temp_c = circuit.corner, circuit.temp_c
+def event_netlist(corner: str, temp_c: float, threshold_v: float,
+                  capacitance_f: float) -> str:
+    """Copies held at :data:`EVENT_FROM` thresholds, let go, one pulse each.
+
+    ``threshold_v`` and ``capacitance_f``: the behavioural model's at the
+    condition (each pulse carries the charge to lift the membrane to its
+    level).
+    """
     lines, ports = _lines(corner)
-    start = EVENT_FROM * circuit.threshold_v
+    start = EVENT_FROM * threshold_v
     lines += [f"Vhold hold 0 DC {start:.5f}",
               f"Vctrl ctrl 0 PWL(0 1 {_RELEASE_S:g} 1 {_RELEASE_S + 1e-9:.9g} 0)",
               ".model hold_switch sw vt=0.5 vh=0.1 ron=10 roff=1e15"]
     on, off = _EVENT_AT_S, _EVENT_AT_S + INPUT_PULSE_WIDTH_S
     for k, level in enumerate(EVENT_LEVELS):
-        amps = (level - EVENT_FROM) * circuit.threshold_v * circuit.capacitance_f \
-            / INPUT_PULSE_WIDTH_S
+        amps = (level - EVENT_FROM) * threshold_v * capacitance_f / INPUT_PULSE_WIDTH_S
         lines += [spice._copy(k, ports, spice._idle_lines(ports)),
                   f"S{k} mem_{k} hold ctrl 0 hold_switch",
                   (f"I{k} 0 mem_{k} PWL(0 0 {on:g} 0 {on + 1e-9:.9g} {amps:.6g} "
@@ -184,16 +184,17 @@ def read_events(netlist: str, threshold_v: float) -> dict[str, list]:
     return {"reached": reached, "fired": fired}
 
 
-def event_threshold(circuit: CircuitModel) -> dict[str, object]:
-    """:func:`event_netlist` at ``circuit``'s condition (cached).
+def event_threshold(corner: str, temp_c: float, threshold_v: float,
+                    capacitance_f: float) -> dict[str, object]:
+    """:func:`event_netlist`, simulated and read (cached).
 
     Returns ``levels`` (aimed at), ``reached`` and ``fired`` per level,
     ``silent_up_to`` (the highest membrane reached without a spike) and
     ``fires_from`` (the lowest level aimed at that fired), in thresholds.
     """
-    netlist = event_netlist(circuit)
-    key = cache_key("event-threshold", netlist, spice.PROCESS.cache_key(circuit.corner))
-    data = cached_json(key, lambda: read_events(netlist, circuit.threshold_v))
+    netlist = event_netlist(corner, temp_c, threshold_v, capacitance_f)
+    key = cache_key("event-threshold", netlist, spice.PROCESS.cache_key(corner))
+    data = cached_json(key, lambda: read_events(netlist, threshold_v))
     silent = [r for r in data["reached"] if r is not None]
     fired = [lv for lv, f in zip(EVENT_LEVELS, data["fired"], strict=True) if f]
     return {"levels": list(EVENT_LEVELS), **data,

@@ -45,6 +45,7 @@ import torch.nn.functional as F
 from ntlib.checks import check_choice
 from ntlib.chip.circuit_model import RESET_PARTS, CircuitModel
 from ntlib.chip.design import ChipDesign, ChipLayer, retrimmed_supplies
+from ntlib.chip.piecewise import interp
 from ntlib.quantise import MAX_CODE
 
 #: Physics a what-if chip can drop (see the module's docstring).
@@ -234,7 +235,7 @@ class Chip:
         grid, f_exc, f_inh = self._factors[index]
         v = membrane
         for _ in range(INPUT_SUBSTEPS):
-            factor_exc, factor_inh = _interp(v, grid, f_exc, f_inh)
+            factor_exc, factor_inh = interp(v, grid, f_exc, f_inh)
             v = torch.addcmul(torch.addcmul(v, excite, factor_exc),
                               inhibit, factor_inh).clamp(min=0.0)
         return v
@@ -390,24 +391,3 @@ def _bank_factors(circuit: CircuitModel, layer: ChipLayer,
     grid, f_exc = circuit.membrane_factor(layer.excite_supply_v, "excite")
     _, f_inh = circuit.membrane_factor(layer.inhibit_supply_v, "inhibit")
     return tuple(torch.as_tensor(a, dtype=torch.float32) for a in (grid, f_exc, f_inh))
-
-
-def _interp(x: torch.Tensor, xp: torch.Tensor, *fps: torch.Tensor) -> torch.Tensor:
-    """``np.interp`` for tensors: piecewise linear, the end values beyond ``xp``.
-
-    One curve per ``fps`` on the same grid and the same ``x``, sharing the
-    work on ``x`` (one tensor per curve if there are several).  Each curve
-    is a line through its first segment plus one ramp per inner knot, where
-    its slope changes: four times faster than looking each ``x`` up with
-    ``torch.bucketize``, and its gradient in ``x`` is the segment's slope.
-    """
-    knots = xp.tolist()
-    slopes = [((fp[1:] - fp[:-1]) / (xp[1:] - xp[:-1])).tolist() for fp in fps]
-    offset = x.clamp(knots[0], knots[-1]) - knots[0]
-    outs = [float(fp[0]) + slope[0] * offset for fp, slope in zip(fps, slopes)]
-    for k in range(1, len(knots) - 1):
-        ramp = (offset - (knots[k] - knots[0])).relu_()
-        for out, slope in zip(outs, slopes):
-            if slope[k] != slope[k - 1]:
-                out.add_(ramp, alpha=slope[k] - slope[k - 1])
-    return outs[0] if len(outs) == 1 else outs

@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from ntlib.chip.circuit_model import CircuitModel
+from ntlib.chip.circuit_model import SINGLE_NEURON_PERIOD_S, CircuitModel
 from ntlib.circuits.neuron import INPUT_PULSE_WIDTH_S, NeuronParams, input_times_s
 
 
@@ -128,3 +128,37 @@ def twin_rate_hz(
     if spikes.size >= 2:
         return float((spikes.size - 1) / (spikes[-1] - spikes[0]))
     return float(spikes.size / params.duration_s)
+
+
+def behavioural_rate_hz(
+    circuit: CircuitModel,
+    supply_v: float,
+    code: int,
+    steps: int = 50,
+    step_s: float = SINGLE_NEURON_PERIOD_S,
+) -> float:
+    """Firing rate of the behavioural neuron under one event per step.
+
+    See chapter ``chip``.
+
+    The discrete-time twin of chapter ``supply_voltage``'s periodic
+    single-neuron transient: a synapse of weight ``code`` receiving a spike
+    every ``step_s`` (100 kHz by default), each jump at the membrane it lands
+    on.  Counted like :func:`ntlib.circuits.measure.firing_rate_hz`: inverse
+    mean interval.  (:func:`twin_spike_times_s` drives the twin with any input
+    times, a Poisson train included.)
+    """
+    beta, refractory = circuit.beta(step_s), circuit.refractory_steps(step_s)
+    v, times, held = 0.0, [], 0
+    for step in range(steps):
+        if held:
+            held -= 1
+            continue
+        v = beta * v
+        v = max(v + circuit.jump(code, supply_v, v), 0.0)
+        if v >= 1.0:
+            times.append(step)
+            v, held = 0.0, refractory
+    if len(times) >= 2:
+        return (len(times) - 1) / ((times[-1] - times[0]) * step_s)
+    return len(times) / (steps * step_s)
