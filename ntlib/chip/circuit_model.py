@@ -36,7 +36,7 @@ resistors and MIM capacitors), at the chip's corner and temperature
   the start of the middle one (as in the SPICE layers, half a step in), and
   takes the drain's charge for each part after a spike from the membrane
   (never below ground): a weak bias stays pinned at ground for 10-15 µs, an
-  event a whole step later loses about a hundredth of a threshold.  (The
+  event a whole step later loses a few thousandths of a threshold.  (The
   refractory period the LIF fit of rates gives, ``refractory_s``, describes
   the single neuron of chapters ``analog_neuron``-``energy``.);
 * **NT bias**: a bias of ``b`` rheobases adds ``b * STEP_S / (R C)``

@@ -4,9 +4,10 @@ See chapter ``chip``.
 
 A spike turns on the follower that charges node ``ref``; the reset
 transistor, its gate on ``ref``, sinks the membrane to ground while ``ref``
-decays through its resistor.  The behavioural chip models all of this as one
-refractory period fitted to firing rates.  Here each part is measured on its
-own, at a corner and temperature:
+decays through its resistor.  The LIF fit of firing rates folds all of this
+into one refractory period; here each part is measured on its own, at a
+corner and temperature (the chip model takes the drain,
+:func:`drain_per_part`):
 
 * :func:`reset_drain`: the current the reset transistor sinks from a
   membrane held at :data:`DRAIN_MEMBRANE_V`, against the time since the
