@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from bench_calibration import CONDITIONS, condition
 
 from ntlib.chip.circuit_model import STEP_S, circuit_model
 from ntlib.chip.reset import event_threshold, hold_against_s, reset_drain
@@ -59,14 +60,9 @@ def condition_rows(conditions: list[tuple[str, float]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--conditions", nargs="+",
-                        default=["tt:27", "ss:27", "ff:27", "tt:-40", "tt:85"])
-    args = parser.parse_args()
-    conditions = []
-    for item in args.conditions:
-        corner, _, temp = item.partition(":")
-        conditions.append((corner, float(temp or 27)))
-    condition_rows(conditions)
+    parser.add_argument("--conditions", nargs="+", type=condition,
+                        default=[condition(c) for c in CONDITIONS])
+    condition_rows(parser.parse_args().conditions)
 
 
 if __name__ == "__main__":
