@@ -212,12 +212,42 @@ def test_the_inhibitory_sink_fades_towards_ground_and_the_source_stays_flat():
 
     membranes = (0.02, 0.1, 0.25, 0.4)
     read = spice.read_jumps(spice.jump_netlist("tt", 27.0, 1.2, membranes), membranes)
-    jumps = spice.event_jumps(read, membranes, 0.57)
+    jumps = spice.event_jumps(read, membranes, 0.57, 8)
     inhibit, excite = jumps["inhibit_factor"], jumps["excite_factor"]
     assert inhibit[0] < 0.3 and inhibit[1] < 0.8 and inhibit[3] > 1.1
     assert np.all(np.diff(inhibit) > 0)
     assert np.allclose(excite, 1.0, atol=0.02)
     assert 0.03 < jumps["excite"] < 0.08 and 0.02 < jumps["inhibit"] < 0.06
+    # a code -2 event from 0.25 V ends lower than a code -1 one, where the
+    # sink pulls less: per code step it moves less than the rate at its start
+    codes = spice.code_jumps(read, membranes, 0.57)
+    assert -codes[-2] / 2 < -codes[-1] < jumps["inhibit"]
+    assert codes[2] / 2 == pytest.approx(jumps["excite"], rel=0.01)
+
+
+def test_unfolded_rates_give_back_the_jumps_they_came_from():
+    from ntlib.chip.piecewise import integrate_jump, unfold_rates
+
+    grid = np.array([0.0, 0.05, 0.2, 0.45, 0.8])
+    true_rate = np.array([0.0, 0.02, 0.05, 0.08, 0.09])  # a sink in triode
+    jumps = np.array([v - integrate_jump(v, -1, grid, true_rate, 8) for v in grid])
+    rate = unfold_rates(grid, jumps, -1, 8)
+    assert rate == pytest.approx(true_rate, rel=1e-4, abs=1e-9)
+    # each measured jump is smaller than the rate at its start
+    assert np.all(jumps[1:] < true_rate[1:])
+    flat = unfold_rates(grid, np.full(5, 0.07), 1, 8)
+    assert flat == pytest.approx(0.07, rel=1e-6)
+
+
+def test_unfolding_refuses_negative_jumps_and_a_falling_grid():
+    from ntlib.chip.piecewise import unfold_rates
+
+    with pytest.raises(ValueError, match="rising grid"):
+        unfold_rates(np.array([0.0, 0.2, 0.1]), np.ones(3) * 0.01, 1, 8)
+    with pytest.raises(ValueError, match="rising grid"):
+        unfold_rates(np.array([0.0, 0.1]), np.array([0.01, -0.01]), 1, 8)
+    with pytest.raises(ValueError, match="sign"):
+        unfold_rates(np.array([0.0, 0.1]), np.array([0.01, 0.01]), 2, 8)
 
 
 def test_the_summary_table_reads_the_model_at_each_condition():

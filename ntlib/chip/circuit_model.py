@@ -12,18 +12,22 @@ resistors and MIM capacitors), at the chip's corner and temperature
 * **one time step** ``STEP_S`` is 20 µs: the reset's drain is nearly over
   by then, so a spike's reset takes almost nothing from the next step's
   events;
-* **synaptic gain**: how far one input event of code +1 (or -1) moves the
-  membrane, as a fraction of the firing threshold, against the synapse supply,
-  measured with the membrane at ``HOLD_V`` (code +-2 events, less the same
-  copy at code 0).  The excitatory units and the inhibitory drivers sit on
-  separate supplies, so each has its own curve;
+* **synaptic gain**: how far a small input event of code +1 (or -1) moves
+  the membrane at ``HOLD_V``, as a fraction of the firing threshold, against
+  the synapse supply.  The excitatory units and the inhibitory drivers sit
+  on separate supplies, so each has its own curve;
 * **membrane dependence**: the jump of an event also depends on the membrane
   voltage it lands on (the inhibitory NMOS sinks are in triode over most of
   the range, the excitatory PMOS sources leave saturation near the threshold
   at low supplies): a factor per bank on a grid of membrane voltages from 0
   to near the threshold, at every supply of the gain grid.  An event's charge
   is delivered in parts, each part's factor read at the membrane it finds
-  (:meth:`CircuitModel.jump`; the chip does the same for a step's events);
+  (:meth:`CircuitModel.jump`; the chip does the same for a step's events).
+  Gain and factor are the bank's rate at the membrane, unfolded from the
+  code +-1 jumps measured on the grid (a whole event averages the rate over
+  the path it travels: an inhibitory event from ``HOLD_V`` ends where its
+  sink pulls less); the code +-2 jumps check them
+  (``benchmarks/bench_gain_curve.py``);
 * **threshold**: the rheobase times the leak resistance (exact for an LIF);
 * **leak**: ``beta = exp(-STEP_S / (R C))`` with R and C fitted to the
   neuron's subthreshold step response at the condition (the PDK's resistor
@@ -59,7 +63,8 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from ntlib.chip import measurements as spice
-from ntlib.chip.measurements import GAIN_CODE, HOLD_V  # noqa: F401 (chapter ``chip``)
+from ntlib.chip.measurements import HOLD_V  # noqa: F401 (chapter ``chip``)
+from ntlib.chip.piecewise import integrate_jump
 from ntlib.chip.reset import drain_per_part, reset_drain
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.characterize import (
@@ -103,9 +108,9 @@ class CircuitModel(BiasReach):
     Attributes:
         corner, temp_c: the conditions measured.
         supply_v: the synapse supplies of the gain curves, volts.
-        excite_gain, inhibit_gain: threshold fractions one event of code +1
-            / -1 moves the membrane at ``HOLD_V``, at each supply (both
-            positive).
+        excite_gain, inhibit_gain: threshold fractions a small event of
+            code +1 / -1 moves the membrane at ``HOLD_V`` (the bank's rate
+            there), at each supply (both positive).
         threshold_v: firing threshold (rheobase times leak resistance).
         rheobase_a: the rheobase current.
         tau_s: membrane time constant ``R C`` (fitted at the condition).
@@ -117,9 +122,8 @@ class CircuitModel(BiasReach):
         refractory_s: how long the reset holds the membrane after a spike.
         membrane_v: the membrane voltages of the jump grid (empty: no
             membrane dependence).
-        excite_factor, inhibit_factor: per supply of ``supply_v``, the jump
-            of an event landing at each ``membrane_v`` over its jump at
-            ``HOLD_V``.
+        excite_factor, inhibit_factor: per supply of ``supply_v``, the
+            bank's rate at each ``membrane_v`` over its rate at ``HOLD_V``.
         leak_ohm, capacitance_f: the fitted R and C (``tau_s = R C``).
         sigma_supply_v, sigma_excite, sigma_inhibit: the banks' unit spreads
             on a grid of supplies (empty: ``sigma`` at every supply).
@@ -248,10 +252,8 @@ class CircuitModel(BiasReach):
         gain = self.gains_at(supply_v)[0 if code > 0 else 1]
         grid, factor = self.membrane_factor(supply_v, bank)
         # the charge arrives over the pulse: the factor follows the membrane
-        v = membrane
-        for _ in range(JUMP_SUBSTEPS):
-            v = max(v + code * gain * np.interp(v, grid, factor) / JUMP_SUBSTEPS, 0.0)
-        return float(v - membrane)
+        return integrate_jump(membrane, code * gain, grid, factor,
+                              JUMP_SUBSTEPS) - membrane
 
     def sigma_at(self, kind: str, supply_v: float) -> float:
         """Relative spread of one ``kind`` unit at ``supply_v`` (``sigma``'s scale).
@@ -284,22 +286,24 @@ def _first_round(corner: str, temp_c: float, rheobase: float, processes: int) ->
 
 def _second_round(corner: str, temp_c: float, threshold_v: float,
                   processes: int) -> dict:
-    """Jumps on the membrane grid at every supply, unit spreads (cached)."""
+    """Jumps on the membrane grid at every supply, unit spreads (SPICE cached)."""
     membranes = spice.membrane_grid_v(threshold_v)
     jumps = [spice.jump_netlist(corner, temp_c, v, membranes) for v in SUPPLY_GRID_V]
     units = spice.unit_spread_items(corner, temp_c)
-    key = cache_key("chip-jumps", jumps, units, threshold_v, PROCESS.cache_key(corner))
+    key = cache_key("chip-jump-reads", jumps, units, threshold_v,
+                    PROCESS.cache_key(corner))
 
     def measure() -> dict:
         tasks = [("jumps", n, membranes) for n in jumps] + [("unit", u) for u in units]
         results = map_processes(spice.run_task, tasks, processes)
-        rows = [spice.event_jumps(r, membranes, threshold_v)
-                for r in results[:len(jumps)]]
-        return {"membrane_v": membranes, "rows": rows,
+        return {"reads": results[:len(jumps)],
                 "units": dict(zip([f"{k}@{v:g}" for k, v, *_ in units],
                                   results[len(jumps):], strict=True))}
 
-    return cached_json(key, measure)
+    measured = cached_json(key, measure)
+    rows = [spice.event_jumps(r, membranes, threshold_v, JUMP_SUBSTEPS)
+            for r in measured["reads"]]
+    return {"membrane_v": membranes, "rows": rows, "units": measured["units"]}
 
 
 def circuit_model(
@@ -321,7 +325,6 @@ def circuit_model(
     threshold_v = rheobase * first["leak_ohm"]
     second = _second_round(corner, temp_c, threshold_v, processes)
     rows, units = second["rows"], second["units"]
-    excite_factor = [spice.drop_fired(r["excite_factor"]) for r in rows]
     nominal = PROCESS.nominal_supply_v
     curves = bias_curves(PROCESS.name, corner, temp_c)
     bias_range, bias_gap = bias_range_rheobase(curves, rheobase)
@@ -350,7 +353,7 @@ def circuit_model(
         bias_sink=(curves.sink_supply_v, curves.sink_a),
         refractory_s=first["refractory_s"],
         membrane_v=tuple(second["membrane_v"]),
-        excite_factor=tuple(tuple(f) for f in excite_factor),
+        excite_factor=tuple(tuple(r["excite_factor"]) for r in rows),
         inhibit_factor=tuple(tuple(r["inhibit_factor"]) for r in rows),
         leak_ohm=first["leak_ohm"],
         capacitance_f=first["capacitance_f"],

@@ -9,8 +9,9 @@ interact), which costs one ngspice start instead of one per copy:
 
 * :func:`event_jumps`: per synapse supply, the membrane's jump under one
   event of code +1 and -1 landing on a grid of membrane voltages (0 to near
-  the threshold), less the same copy at code 0, and the jump of code +-2 at
-  :data:`HOLD_V` (the design's gain);
+  the threshold), less the same copy at code 0, unfolded into each bank's
+  rate at the membrane (the gain is the rate at :data:`HOLD_V`); the jumps
+  of code +-2 check it (:func:`code_jumps`);
 * :func:`lif_constants`: the leak resistance and membrane capacitance fitted
   to a subthreshold step response (the PDK's resistor and capacitor at the
   condition, with every parasitic on the membrane), the refractory period
@@ -37,15 +38,16 @@ from ntlib.circuits.neuron import (
     NeuronParams,
     neuron_subckt,
 )
+from ntlib.chip.piecewise import unfold_rates
 from ntlib.circuits.process import get_process
 from ntlib.circuits.simulate import run_netlist
 
 #: Membrane voltages of the jump grid, as fractions of the threshold (the top
 #: one stays below it after the strongest event of code +1).
 MEMBRANE_FRACTIONS: tuple[float, ...] = (0.0, 0.04, 0.1, 0.2, 0.32, 0.45, 0.6, 0.78)
-#: Membrane voltage at which the design's gain (code +-2) is measured.
+#: Membrane voltage at which the design's gain is read.
 HOLD_V = 0.25
-#: Code of the design's gain events.
+#: Code of the events that check the unfolded gain (:func:`code_jumps`).
 GAIN_CODE = 2
 #: When the measured event starts, and when its jump is read after that.
 EVENT_AT_S = 5e-6
@@ -151,23 +153,39 @@ def read_jumps(netlist: str, membranes_v: tuple[float, ...]) -> list[list[float]
 
 
 def event_jumps(read: list[list[float]], membranes_v: tuple[float, ...],
-                threshold_v: float) -> dict[str, object]:
+                threshold_v: float, parts: int) -> dict[str, object]:
     """Gains and membrane factors at one supply from :func:`read_jumps`' values.
 
-    Returns ``excite``/``inhibit`` (thresholds per code step at
-    :data:`HOLD_V`, from the code +-2 copies) and ``excite_factor``/
-    ``inhibit_factor`` (the code +-1 jump at each grid voltage over the one
-    at :data:`HOLD_V`).
+    The code +-1 jumps at the grid's voltages are unfolded into each bank's
+    rate at the membrane (:func:`~ntlib.chip.piecewise.unfold_rates`, the
+    event delivered in ``parts``): a jump averages the rate over its own
+    path.  Returns ``excite``/``inhibit`` (thresholds per code step of a
+    small event at :data:`HOLD_V`) and ``excite_factor``/``inhibit_factor``
+    (the rate at each grid voltage over the one at :data:`HOLD_V`).  The
+    code +-2 copies are kept for checking (:func:`code_jumps`).
     """
-    up1, down1, rest, up2, down2 = (np.asarray(r) for r in read)
-    up, down = up1 - rest, rest - down1
+    up1, down1, rest = (np.asarray(r) for r in read[:3])
+    grid = np.asarray(membranes_v) / threshold_v
+    up = np.asarray(drop_fired(((up1 - rest) / threshold_v).tolist()))
+    down = np.maximum((rest - down1) / threshold_v, 0.0)
     hold = list(membranes_v).index(HOLD_V)
+    rate_up = unfold_rates(grid, up, 1, parts)
+    rate_down = unfold_rates(grid, down, -1, parts)
     return {
-        "excite": float(up2[hold] - rest[hold]) / GAIN_CODE / threshold_v,
-        "inhibit": float(rest[hold] - down2[hold]) / GAIN_CODE / threshold_v,
-        "excite_factor": (up / up[hold]).tolist(),
-        "inhibit_factor": (down / down[hold]).tolist(),
+        "excite": float(rate_up[hold]),
+        "inhibit": float(rate_down[hold]),
+        "excite_factor": (rate_up / rate_up[hold]).tolist(),
+        "inhibit_factor": (rate_down / rate_down[hold]).tolist(),
     }
+
+
+def code_jumps(read: list[list[float]], membranes_v: tuple[float, ...],
+               threshold_v: float) -> dict[int, float]:
+    """Measured jump (thresholds) of each code of :data:`JUMP_CODES` at :data:`HOLD_V`."""
+    hold = list(membranes_v).index(HOLD_V)
+    rest = read[JUMP_CODES.index(0)][hold]
+    return {code: (r[hold] - rest) / threshold_v
+            for code, r in zip(JUMP_CODES, read, strict=True) if code}
 
 
 def lif_netlists(corner: str, temp_c: float) -> list[str]:
