@@ -27,9 +27,9 @@ import numpy as np
 
 from ntlib.chip import measurements as spice
 from ntlib.chip.circuit_model import JUMP_SUBSTEPS, SUPPLY_GRID_V, circuit_model
+from ntlib.chip.experiment import BOOK_CHIP, chip_setup
 from ntlib.chip.measurements import HOLD_V
 from ntlib.chip.piecewise import integrate_jump
-from ntlib.chip.experiment import BOOK_CHIP, chip_setup
 from ntlib.parallel import map_processes
 
 

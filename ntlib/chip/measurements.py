@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ntlib.chip.piecewise import unfold_rates
 from ntlib.circuits.lif_fit import fit_lif, fit_membrane
 from ntlib.circuits.mismatch import unit_current_spread
 from ntlib.circuits.netlist_sky130 import LOGIC_V
@@ -38,7 +39,6 @@ from ntlib.circuits.neuron import (
     NeuronParams,
     neuron_subckt,
 )
-from ntlib.chip.piecewise import unfold_rates
 from ntlib.circuits.process import get_process
 from ntlib.circuits.simulate import run_netlist
 
