@@ -13,7 +13,7 @@ from torch import nn
 from ntlib.chip.circuit_model import CircuitModel
 from ntlib.chip.design import design_chip
 from ntlib.chip.simulator import Chip
-from ntlib.chip.twin import behavioural_rate_hz, twin_spike_times_s
+from ntlib.chip.twin import twin_spike_times_s
 from ntlib.circuits import sky130
 from ntlib.circuits.neuron import neuron_subckt
 
@@ -148,31 +148,34 @@ def test_the_spread_follows_its_curve_against_supply_and_scales_with_sigma():
     assert circuit.sigma_at("bias", 0.9) == 0.02
 
 
+#: A drain of 5e5 thresholds per second for 25 µs after a spike, at any
+#: membrane above a thousandth of a threshold.
+STRONG_DRAIN = {"drain_time_s": (0.0, 25e-6, 25.1e-6), "drain_membrane": (1e-3, 1.0),
+                "drain_rate": ((5e5, 5e5, 0.0),) * 2}
+
+
 def test_the_twin_fires_at_the_lif_rate_under_a_bias_alone():
-    circuit = model(refractory_s=10e-6)
-    spikes = twin_spike_times_s(circuit, 1.2, 1, np.array([]), 20e-3, 3.0)
-    expected = 1 / (10e-6 + 6e-4 * math.log(3.0 / 2.0))
+    spikes = twin_spike_times_s(model(), 1.2, 1, np.array([]), 20e-3, 3.0)
+    expected = 1 / (6e-4 * math.log(3.0 / 2.0))
     assert (spikes.size - 1) / (spikes[-1] - spikes[0]) == pytest.approx(expected)
+    # a drain stronger than the bias pins the membrane at ground while it lasts
+    held = twin_spike_times_s(model(**STRONG_DRAIN), 1.2, 1, np.array([]),
+                              20e-3, 3.0)
+    assert np.diff(held) == pytest.approx(25.05e-6 + 6e-4 * math.log(1.5), rel=2e-3)
 
 
-def test_the_twin_under_periodic_events_agrees_with_the_stepped_neuron():
-    circuit = model(refractory_s=15e-6)
-    times = 5e-6 + 10e-6 * np.arange(200)
-    spikes = twin_spike_times_s(circuit, 1.2, 5, times, 2e-3)
-    twin_hz = (spikes.size - 1) / (spikes[-1] - spikes[0])
-    assert twin_hz == pytest.approx(behavioural_rate_hz(circuit, 1.2, 5, steps=200),
-                                    rel=0.02)
-
-
-def test_a_strong_event_overpowers_the_reset_in_the_twin():
-    held = model(refractory_s=15e-6)
-    strong = model(refractory_s=15e-6, strong_current_a=(1e-7, 1e-5),
-                   strong_refractory_s=(15e-6, 2e-6))
+def test_an_event_overpowers_the_drain_only_if_it_alone_would_fire():
+    drained = model(**STRONG_DRAIN)
     times = 5e-6 + 10e-6 * np.arange(100)
-    slow = twin_spike_times_s(held, 1.8, 7, times, 1e-3)
-    fast = twin_spike_times_s(strong, 1.8, 7, times, 1e-3)
-    assert np.all(np.diff(slow) >= 15e-6)
-    assert fast.size > slow.size
+    # code 4 at 1.8 V lifts 0.8 thresholds: the drain takes the events inside it
+    # (its pulse, 1.6e6 thresholds per second, nets 0.55 against the drain)
+    assert np.diff(twin_spike_times_s(model(), 1.8, 4, times, 1e-3)) == pytest.approx(
+        20e-6, rel=1e-3)
+    assert np.diff(twin_spike_times_s(drained, 1.8, 4, times, 1e-3)) == pytest.approx(
+        40e-6, rel=1e-3)
+    # code 7 lifts 1.4 thresholds (1.15 against the drain): it fires at every event
+    assert np.diff(twin_spike_times_s(drained, 1.8, 7, times, 1e-3)) == pytest.approx(
+        10e-6, rel=1e-2)
 
 
 def test_the_sky130_neuron_uses_the_pdk_passives_and_level1_keeps_ideal_ones():

@@ -40,9 +40,11 @@ resistors and MIM capacitors), at the chip's corner and temperature
   the start of the middle one (as in the SPICE layers, half a step in), and
   takes the drain's charge for each part after a spike from the membrane
   (never below ground): a weak bias stays pinned at ground for 10-15 µs, an
-  event a whole step later loses a few thousandths of a threshold.  (The
-  refractory period the LIF fit of rates gives, ``refractory_s``, describes
-  the single neuron of chapters ``analog_neuron``-``energy``.);
+  event a whole step later loses a few thousandths of a threshold.  The
+  single neuron's twin takes the same drain in continuous time
+  (:mod:`ntlib.chip.twin`).  (The refractory period the LIF fit of rates
+  gives, ``refractory_s``, is kept to compare with: chapter ``chip``'s
+  table, ``benchmarks/bench_reset.py``.);
 * **NT bias**: a bias of ``b`` rheobases adds ``b * STEP_S / (R C)``
   thresholds per step;
 * **mismatch**: the relative spread of the unit sources (synapse PMOS and
@@ -83,8 +85,6 @@ from ntlib.circuits.process import DEFAULT_PROCESS, get_process
 from ntlib.parallel import map_processes
 
 STEP_S = 20e-6
-#: Period of the single neuron's input events in chapters ``analog_neuron``-``energy`` (100 kHz).
-SINGLE_NEURON_PERIOD_S = 10e-6
 #: Synapse supplies at which the gain is measured (the documented range).
 SUPPLY_GRID_V: tuple[float, ...] = (0.9, 1.0, 1.1, 1.2, 1.35, 1.5, 1.65, 1.8)
 #: Parts in which :meth:`CircuitModel.jump` delivers one event's charge.
@@ -119,7 +119,8 @@ class CircuitModel(BiasReach):
         sigma: relative mismatch at the nominal supply, by kind: one unit
             source (``excite``, ``inhibit``, ``bias``, ``bias_sink``) and the
             comparator's trip voltage (``threshold``).
-        refractory_s: how long the reset holds the membrane after a spike.
+        refractory_s: how long the reset holds the membrane after a spike,
+            as the LIF fit of rates has it (for comparison only).
         membrane_v: the membrane voltages of the jump grid (empty: no
             membrane dependence).
         excite_factor, inhibit_factor: per supply of ``supply_v``, the
@@ -128,11 +129,16 @@ class CircuitModel(BiasReach):
         sigma_supply_v, sigma_excite, sigma_inhibit: the banks' unit spreads
             on a grid of supplies (empty: ``sigma`` at every supply).
         strong_current_a, strong_refractory_s: how long the reset holds the
-            membrane against strong constant currents (empty: always
-            ``refractory_s``).
+            membrane against strong constant currents, from the rates'
+            intervals (empty: always ``refractory_s``; for comparison only).
         reset_drain: thresholds the reset takes from the membrane in each
             part of a time step (``STEP_S / RESET_PARTS``) after a spike,
             from the one right after it (empty: no drain).
+        drain_time_s, drain_membrane, drain_rate: the reset's measured
+            drain itself, for the continuous-time twin
+            (:mod:`ntlib.chip.twin`): thresholds per second against the time
+            since the spike, one row per membrane (in thresholds) it was
+            measured at (empty: no drain).
     """
 
     corner: str
@@ -157,10 +163,9 @@ class CircuitModel(BiasReach):
     strong_current_a: tuple[float, ...] = ()
     strong_refractory_s: tuple[float, ...] = ()
     reset_drain: tuple[float, ...] = ()
-
-    def refractory_steps(self, step_s: float = STEP_S) -> int:
-        """Whole time steps of ``step_s`` whose input a spike's reset swallows."""
-        return int(self.refractory_s // step_s)
+    drain_time_s: tuple[float, ...] = ()
+    drain_membrane: tuple[float, ...] = ()
+    drain_rate: tuple[tuple[float, ...], ...] = ()
 
     def refractory_against_s(self, current_a: float) -> float:
         """How long the reset holds the membrane against an input ``current_a``.
@@ -329,8 +334,10 @@ def circuit_model(
     curves = bias_curves(PROCESS.name, corner, temp_c)
     bias_range, bias_gap = bias_range_rheobase(curves, rheobase)
     grid = spice.SIGMA_SUPPLY_V
-    drain = drain_per_part(reset_drain(corner, temp_c), first["capacitance_f"],
-                           threshold_v, STEP_S / RESET_PARTS)
+    measured_drain = reset_drain(corner, temp_c)
+    drain = drain_per_part(measured_drain, first["capacitance_f"], threshold_v,
+                           STEP_S / RESET_PARTS)
+    per_threshold = first["capacitance_f"] * threshold_v
     return CircuitModel(
         corner=corner,
         temp_c=float(temp_c),
@@ -363,6 +370,10 @@ def circuit_model(
         strong_current_a=spice.STRONG_CURRENTS_A,
         strong_refractory_s=tuple(first["refractory_by_current_s"]),
         reset_drain=drain,
+        drain_time_s=measured_drain.time_s,
+        drain_membrane=tuple(v / threshold_v for v in measured_drain.membrane_v),
+        drain_rate=tuple(tuple(c / per_threshold for c in row)
+                         for row in measured_drain.by_membrane_a),
     )
 
 

@@ -44,7 +44,7 @@ from ntlib.circuits.simulate import run_netlist
 
 #: Membrane voltages of the jump grid, as fractions of the threshold (the top
 #: one stays below it after the strongest event of code +1).
-MEMBRANE_FRACTIONS: tuple[float, ...] = (0.0, 0.04, 0.1, 0.2, 0.32, 0.45, 0.6, 0.78)
+MEMBRANE_FRACTIONS: tuple[float, ...] = (0.0, 0.04, 0.1, 0.2, 0.32, 0.45, 0.6, 0.78, 0.92)
 #: Membrane voltage at which the design's gain is read.
 HOLD_V = 0.25
 #: Code of the events that check the unfolded gain (:func:`code_jumps`).
@@ -60,8 +60,12 @@ RATE_CURRENTS_A: tuple[float, ...] = (100e-9, 200e-9, 400e-9)
 #: before the refractory period of small currents is over.
 STRONG_CURRENTS_A: tuple[float, ...] = (0.5e-6, 1e-6, 2e-6, 5e-6, 10e-6)
 STRONG_DURATION_S = 0.1e-3
-STEP_CURRENT_A = 5e-9
-STEP_DURATION_S = 1.2e-3
+#: The subthreshold step of the R and C fit: to 0.9 of the threshold, over
+#: five time constants (a step of 5 nA over two gave a time constant 3.5 %
+#: short, the end of the rise unresolved, and the single neuron's rates 4 %
+#: fast).
+STEP_CURRENT_A = 10e-9
+STEP_DURATION_S = 3e-3
 RATE_DURATION_S = 0.4e-3
 #: Mismatched copies of the threshold measurement, and its seed.
 THRESHOLD_COPIES = 30

@@ -10,11 +10,14 @@ corner and temperature (the chip model takes the drain,
 :func:`drain_per_part`):
 
 * :func:`reset_drain`: the current the reset transistor sinks from a
-  membrane held at :data:`DRAIN_MEMBRANE_V`, against the time since the
-  spike.  Two copies take the same forced spike; in the second the reset
+  membrane held at each of :data:`DRAIN_MEMBRANES_V`, against the time since
+  the spike (the chip's quarter steps take it at :data:`DRAIN_MEMBRANE_V`).
+  Two copies take the same forced spike; in the second the reset
   transistor's gate is grounded, so the difference of the currents that hold
   their membranes is the reset's own (the spike's charge through the feedback
-  capacitor and the leak resistor's own parasitics cancel);
+  capacitor and the leak resistor's own parasitics cancel).  The transistor
+  is in triode right after the spike: held at 0.5 V the membrane loses half
+  as much again as at 0.2 V, at 0.05 V a third as much;
 * :func:`hold_against_s`: how long that drain pins a membrane fed a constant
   current at ground: until the drain falls below the current;
 * :func:`event_threshold`: the membrane, in thresholds, that one input event
@@ -37,6 +40,8 @@ from ntlib.circuits.simulate import run_netlist
 #: Where the drain is measured: the membrane's voltage, and the forced spike
 #: (the membrane lifted to ``SPIKE_V`` from ``SPIKE_AT_S`` for ``SPIKE_S``).
 DRAIN_MEMBRANE_V = 0.2
+#: Every membrane the drain is measured at (below the lowest threshold).
+DRAIN_MEMBRANES_V: tuple[float, ...] = (0.02, 0.05, 0.1, DRAIN_MEMBRANE_V, 0.3, 0.4, 0.5)
 SPIKE_V, SPIKE_AT_S, SPIKE_S = 0.8, 1e-6, 0.3e-6
 DRAIN_DURATION_S = 80e-6
 #: Levels, in thresholds, that the events of :func:`event_threshold` aim at,
@@ -50,12 +55,18 @@ _WATCH_S = 20e-6
 
 @dataclass(frozen=True)
 class ResetDrain:
-    """The reset transistor's current against the time since a spike."""
+    """The reset transistor's current against the time since a spike.
+
+    ``current_a`` with the membrane at :data:`DRAIN_MEMBRANE_V`;
+    ``by_membrane_a`` (if measured) one such row per ``membrane_v``.
+    """
 
     corner: str
     temp_c: float
     time_s: tuple[float, ...]
     current_a: tuple[float, ...]
+    membrane_v: tuple[float, ...] = ()
+    by_membrane_a: tuple[tuple[float, ...], ...] = ()
 
     def at(self, time_s) -> np.ndarray:
         """The drain at ``time_s`` after the spike (0 beyond the measurement)."""
@@ -74,27 +85,33 @@ def _lines(corner: str) -> tuple[list[str], list[str]]:
 
 
 def drain_netlist(corner: str = "tt", temp_c: float = 27.0) -> str:
-    """Two copies, membranes held at :data:`DRAIN_MEMBRANE_V`, one forced spike."""
+    """Two copies per membrane of :data:`DRAIN_MEMBRANES_V`, one forced spike each."""
     NeuronParams(corner=corner, temp_c=temp_c)  # checks them
     lines, ports = _lines(corner)
-    low, end = DRAIN_MEMBRANE_V, SPIKE_AT_S + SPIKE_S
-    wave = (f"PWL(0 {low} {SPIKE_AT_S:g} {low} {SPIKE_AT_S + 50e-9:.9g} {SPIKE_V} "
-            f"{end:.9g} {SPIKE_V} {end + 50e-9:.9g} {low})")
-    for k, name in enumerate(("neuron", "opened")):
-        copy = spice._copy(k, ports, spice._idle_lines(ports))
-        lines += [copy.replace(" neuron", f" {name}"), f"Vm{k} mem_{k} 0 {wave}"]
+    end = SPIKE_AT_S + SPIKE_S
+    for j, low in enumerate(DRAIN_MEMBRANES_V):
+        wave = (f"PWL(0 {low} {SPIKE_AT_S:g} {low} {SPIKE_AT_S + 50e-9:.9g} "
+                f"{SPIKE_V} {end:.9g} {SPIKE_V} {end + 50e-9:.9g} {low})")
+        for i, name in enumerate(("neuron", "opened")):
+            k = 2 * j + i
+            copy = spice._copy(k, ports, spice._idle_lines(ports))
+            lines += [copy.replace(" neuron", f" {name}"), f"Vm{k} mem_{k} 0 {wave}"]
     return "\n".join(lines + spice._footer(
         temp_c, f".tran 50n {DRAIN_DURATION_S:g} 0 50n"))
 
 
-def read_drain(netlist: str) -> dict[str, list[float]]:
-    """The reset's current after the spike (from its start), on a 0.25 µs grid."""
+def read_drain(netlist: str) -> dict[str, list]:
+    """The reset's current after the spike (from its start), on a 0.25 µs grid,
+    per membrane of :data:`DRAIN_MEMBRANES_V`."""
     vectors = run_netlist(netlist, describe="reset drain")
     grid = np.arange(0.0, DRAIN_DURATION_S - SPIKE_AT_S, 0.25e-6)
     t = vectors["time"] - SPIKE_AT_S
-    drain = vectors["vm1#branch"] - vectors["vm0#branch"]
-    current = np.interp(grid, t, drain).clip(min=0.0)
-    return {"time_s": grid.tolist(), "current_a": current.tolist()}
+    rows = []
+    for j in range(len(DRAIN_MEMBRANES_V)):
+        drain = vectors[f"vm{2 * j + 1}#branch"] - vectors[f"vm{2 * j}#branch"]
+        rows.append(np.interp(grid, t, drain).clip(min=0.0).tolist())
+    return {"time_s": grid.tolist(), "membrane_v": list(DRAIN_MEMBRANES_V),
+            "by_membrane_a": rows}
 
 
 def reset_drain(corner: str = "tt", temp_c: float = 27.0) -> ResetDrain:
@@ -102,7 +119,10 @@ def reset_drain(corner: str = "tt", temp_c: float = 27.0) -> ResetDrain:
     netlist = drain_netlist(corner, temp_c)
     key = cache_key("reset-drain", netlist, spice.PROCESS.cache_key(corner))
     data = cached_json(key, lambda: read_drain(netlist))
-    return ResetDrain(corner, temp_c, tuple(data["time_s"]), tuple(data["current_a"]))
+    rows = tuple(tuple(r) for r in data["by_membrane_a"])
+    return ResetDrain(corner, temp_c, tuple(data["time_s"]),
+                      rows[DRAIN_MEMBRANES_V.index(DRAIN_MEMBRANE_V)],
+                      tuple(data["membrane_v"]), rows)
 
 
 def hold_against_s(drain: ResetDrain, current_a) -> np.ndarray:

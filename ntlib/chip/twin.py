@@ -15,12 +15,15 @@ twin here is the same behavioural model
   lands on (the bank's measured membrane factor), never below ground; the
   charge arrives over the input pulse, so a spike it causes is placed where
   the linear ramp of the jump crosses the threshold;
-* after a spike the membrane is held at 0 for the refractory period, and the
-  events inside it are lost, unless an event alone would fire the neuron and
-  its current (its charge over the pulse) overpowers the reset: once the
-  measured hold against a current that strong
-  (:meth:`~ntlib.chip.circuit_model.CircuitModel.refractory_against_s`) is
-  over, such an event fires it from 0.
+* after a spike the membrane restarts from 0 and the reset's measured drain
+  pulls on it, never below ground, until it has died away: the SPICE
+  measurement the chip takes per quarter step, here against the time since
+  the spike and the membrane (the reset transistor is in triode: it pulls
+  harder on a higher membrane, nothing at ground).  The membrane is stepped
+  every :data:`DRAIN_STEP_S` while the drain lasts, and an event's pulse is
+  delivered in :data:`PULSE_PARTS` against it: a weak input stays pinned at
+  ground, an event strong enough overpowers the drain, a few µs after the
+  spike.
 
 :func:`twin_rate_hz` counts like :func:`ntlib.circuits.measure.firing_rate_hz`,
 so its rate can be set beside a SPICE transient driven by the same times.
@@ -32,8 +35,49 @@ import math
 
 import numpy as np
 
-from ntlib.chip.circuit_model import SINGLE_NEURON_PERIOD_S, CircuitModel
+from ntlib.chip.circuit_model import CircuitModel
 from ntlib.circuits.neuron import INPUT_PULSE_WIDTH_S, NeuronParams, input_times_s
+
+#: Step of the membrane while the reset's drain lasts.
+DRAIN_STEP_S = 0.1e-6
+#: Parts in which an input pulse is delivered while the drain lasts.
+PULSE_PARTS = 10
+#: The drain counts until what it would still take is below this (thresholds).
+DRAIN_REST = 1e-4
+
+
+class _Drain:
+    """The measured drain, thresholds per second, at a time since the spike and
+    a membrane (a transistor in triode: nothing at ground)."""
+
+    def __init__(self, circuit: CircuitModel) -> None:
+        self.time = np.asarray(circuit.drain_time_s, dtype=float)
+        self.end_s = 0.0
+        if not circuit.drain_rate:
+            return
+        rows = np.asarray(circuit.drain_rate, dtype=float)
+        self.membrane = np.concatenate([[0.0], circuit.drain_membrane])
+        self.rate = np.vstack([np.zeros((1, self.time.size)), rows])
+        self.end_s = _drain_end_s(self.time, rows.max(axis=0))
+
+    def __call__(self, since: float, v: float) -> float:
+        if not since < self.end_s:
+            return 0.0
+        i = min(int(np.searchsorted(self.time, since, side="right")) - 1,
+                self.time.size - 2)
+        w = (since - self.time[i]) / (self.time[i + 1] - self.time[i])
+        column = self.rate[:, i] * (1.0 - w) + self.rate[:, i + 1] * w
+        return float(np.interp(v, self.membrane, column))
+
+
+def _drain_end_s(time_s: np.ndarray, per_s: np.ndarray) -> float:
+    """When what the drain still takes falls below :data:`DRAIN_REST`."""
+    if time_s.size < 2:
+        return 0.0
+    parts = (per_s[1:] + per_s[:-1]) / 2 * np.diff(time_s)
+    rest = np.cumsum(parts[::-1])[::-1]  # still to come from each point on
+    lasting = np.flatnonzero(rest >= DRAIN_REST)
+    return float(time_s[lasting[-1] + 1]) if lasting.size else 0.0
 
 
 def twin_spike_times_s(
@@ -61,10 +105,13 @@ def twin_spike_times_s(
         ...                    1e-3).size  # doctest: +SKIP
         25
     """
-    tau, refractory = circuit.tau_s, circuit.refractory_s
-    pulse = INPUT_PULSE_WIDTH_S
+    tau, pulse = circuit.tau_s, INPUT_PULSE_WIDTH_S
     v_inf = float(bias_rheobase)
-    v, t, free_at = 0.0, 0.0, 0.0
+    drain = _Drain(circuit)
+    gain = code * circuit.gains_at(supply_v)[0 if code > 0 else 1] if code else 0.0
+    grid, factor = circuit.membrane_factor(supply_v, "excite" if code > 0 else "inhibit")
+    spiked_at = -math.inf
+    v, t = 0.0, 0.0
     spikes: list[float] = []
 
     def relax(v0: float, start: float, stop: float) -> tuple[float, float | None]:
@@ -75,35 +122,57 @@ def twin_spike_times_s(
                 return 0.0, cross
         return v_inf + (v0 - v_inf) * math.exp(-(stop - start) / tau), None
 
+    def drained(v0: float, start: float, stop: float, event: bool = False,
+                ) -> tuple[float, float | None]:
+        """:func:`relax` in small steps, the drain pulling (and an event's
+        pulse pushing, if ``event``)."""
+        step = pulse / PULSE_PARTS if event else DRAIN_STEP_S
+        while start < stop - 1e-15:
+            dt = min(step, stop - start)
+            push = gain * float(np.interp(v0, grid, factor)) * dt / pulse if event else 0.0
+            pull = drain(start + dt / 2 - spiked_at, v0) * dt
+            v1 = max(v_inf + (v0 - v_inf) * math.exp(-dt / tau) + push - pull, 0.0)
+            if v1 >= 1.0:
+                return 0.0, start + dt * (1.0 - v0) / (v1 - v0)
+            v0, start = v1, start + dt
+        return v0, None
+
+    def advance(v0: float, start: float, stop: float) -> tuple[float, float | None]:
+        """The membrane from ``start`` to ``stop`` without events."""
+        if stop <= start:
+            return v0, None
+        free = spiked_at + drain.end_s
+        if start < free:
+            v0, cross = drained(v0, start, min(free, stop))
+            if cross is not None or stop <= free:
+                return v0, cross
+            start = free
+        return relax(v0, start, stop)
+
     for event in [*np.asarray(times_s, dtype=float), duration_s]:
         while True:  # bias-driven spikes before this event
-            if t < free_at:
-                t = min(free_at, event)
-                v = 0.0
-                if t < free_at:
-                    break
-            v, cross = relax(v, t, event)
+            v, cross = advance(v, t, event)
             if cross is None:
-                t = event
+                t = max(t, event)
                 break
             spikes.append(cross)
-            t, v, free_at = cross, 0.0, cross + refractory
-        if event >= duration_s:
+            t, v, spiked_at = cross, 0.0, cross
+        if event >= duration_s or not gain:
             continue
-        if t < free_at:
-            # the reset holds the membrane; an event that alone would fire the
-            # neuron overpowers it once its hold against that current is over
-            jump = circuit.jump(code, supply_v, 0.0)
-            drive_a = abs(jump) * circuit.threshold_v * circuit.capacitance_f / pulse
-            if jump < 1.0 or event < spikes[-1] + circuit.refractory_against_s(drive_a):
-                continue
-            v, t, free_at = 0.0, event, event
+        if t < spiked_at + drain.end_s:  # the pulse against the drain
+            v, cross = drained(v, t, t + pulse, event=True)
+            if cross is None:
+                t += pulse
+            else:
+                spikes.append(cross)
+                t, spiked_at = cross, cross
+            continue
         jump = circuit.jump(code, supply_v, v)
         after = max(v + jump, 0.0)
         if after >= 1.0:
             at = event + pulse * (1.0 - v) / jump
             spikes.append(at)
-            t, v, free_at = at, 0.0, at + refractory
+            t, v, spiked_at = at, 0.0, at
         else:
             v = after
     return np.asarray(spikes)
@@ -128,37 +197,3 @@ def twin_rate_hz(
     if spikes.size >= 2:
         return float((spikes.size - 1) / (spikes[-1] - spikes[0]))
     return float(spikes.size / params.duration_s)
-
-
-def behavioural_rate_hz(
-    circuit: CircuitModel,
-    supply_v: float,
-    code: int,
-    steps: int = 50,
-    step_s: float = SINGLE_NEURON_PERIOD_S,
-) -> float:
-    """Firing rate of the behavioural neuron under one event per step.
-
-    See chapter ``chip``.
-
-    The discrete-time twin of chapter ``supply_voltage``'s periodic
-    single-neuron transient: a synapse of weight ``code`` receiving a spike
-    every ``step_s`` (100 kHz by default), each jump at the membrane it lands
-    on.  Counted like :func:`ntlib.circuits.measure.firing_rate_hz`: inverse
-    mean interval.  (:func:`twin_spike_times_s` drives the twin with any input
-    times, a Poisson train included.)
-    """
-    beta, refractory = circuit.beta(step_s), circuit.refractory_steps(step_s)
-    v, times, held = 0.0, [], 0
-    for step in range(steps):
-        if held:
-            held -= 1
-            continue
-        v = beta * v
-        v = max(v + circuit.jump(code, supply_v, v), 0.0)
-        if v >= 1.0:
-            times.append(step)
-            v, held = 0.0, refractory
-    if len(times) >= 2:
-        return (len(times) - 1) / ((times[-1] - times[0]) * step_s)
-    return len(times) / (steps * step_s)
