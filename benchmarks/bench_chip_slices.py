@@ -1,7 +1,8 @@
 """Every layer of the chip in SPICE against the behavioural model (chapter ``chip``).
 
     python benchmarks/bench_chip_slices.py [--chip book|relu] [--digits 100]
-        [--hidden-digits 2] [--chunk 10] [--jobs 2]
+        [--hidden-digits 2] [--hidden-conditions tt,mismatch,ss] [--chunk 10]
+        [--jobs 2] [--no-convergence]
 
 The chip is the book's (``BOOK_CHIP``: the QCFS network at 8 steps, NT
 trained through it, membranes starting at half a threshold) or, with
@@ -119,7 +120,16 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=10,
                         help="output-layer digits between two printed tallies")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--hidden-conditions", default="tt,mismatch,ss",
+                        help="conditions of the hidden slices, comma-separated")
+    parser.add_argument("--no-convergence", action="store_true",
+                        help="skip the transient's convergence check")
     args = parser.parse_args()
+    conditions = args.hidden_conditions.split(",")
+    unknown = sorted(set(conditions) - set(CONDITIONS))
+    if unknown or args.digits < 0 or args.hidden_digits < 1:
+        parser.error(f"conditions must be among {sorted(CONDITIONS)} (got {unknown}), "
+                     "--digits >= 0 and --hidden-digits >= 1")
     torch.set_num_threads(1)
     setup = chip_setup("source", **(BOOK_CHIP if args.chip == "book" else {}))
     design, x, steps = setup.design, setup.test[0], setup.timesteps
@@ -132,9 +142,14 @@ def main() -> None:
                                       CONDITIONS[name], steps, 0,
                                       SLICES[key], args.jobs)
 
-    # The output layer at tt and on the mismatched chip, a chunk at a time
-    # (digit d draws the same input in any chunk): a running tally.  The
-    # hidden slices at tt (the chapter's digits) after the first chunk.
+    # The hidden slices first, then the output layer at tt and on the
+    # mismatched chip, a chunk at a time (digit d draws the same input in any
+    # chunk): a running tally.
+    for name in conditions:
+        for key in hidden:
+            start = time.perf_counter()
+            report(key, name, run(key, name, args.hidden_digits),
+                   time.perf_counter() - start)
     parts: dict[str, list[dict]] = {"tt": [], "mismatch": []}
     start = time.perf_counter()
     for first in range(0, args.digits, args.chunk):
@@ -142,18 +157,12 @@ def main() -> None:
             done.append(run("output", name, min(args.chunk, args.digits - first),
                             first))
             report("output", name, merged(done), time.perf_counter() - start)
-        for key in hidden if first == 0 else ():
-            begin = time.perf_counter()
-            report(key, "tt", run(key, "tt", args.hidden_digits),
-                   time.perf_counter() - begin)
-    for key in hidden:
-        for name in ("mismatch", "ss"):
-            start = time.perf_counter()
-            report(key, name, run(key, name, args.hidden_digits),
-                   time.perf_counter() - start)
-    start = time.perf_counter()
-    report("output", "ss", run("output", "ss", args.hidden_digits),
-           time.perf_counter() - start)
+    if args.digits:
+        start = time.perf_counter()
+        report("output", "ss", run("output", "ss", args.hidden_digits),
+               time.perf_counter() - start)
+    if args.no_convergence:
+        return
 
     transients = {
         "as the chip runs it": {},
