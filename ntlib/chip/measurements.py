@@ -42,8 +42,10 @@ from ntlib.circuits.neuron import (
 from ntlib.circuits.process import get_process
 from ntlib.circuits.simulate import run_netlist
 
-#: Membrane voltages of the jump grid, as fractions of the threshold (the top
-#: one stays below it after the strongest event of code +1).
+#: Membrane voltages of the jump grid, as fractions of the threshold (the
+#: top one, last in the netlist, reaches the inhibitory sink near the
+#: threshold; an excitatory copy that fires there takes the factor below it,
+#: :func:`drop_fired`).
 MEMBRANE_FRACTIONS: tuple[float, ...] = (0.0, 0.04, 0.1, 0.2, 0.32, 0.45, 0.6, 0.78, 0.92)
 #: Membrane voltage at which the design's gain is read.
 HOLD_V = 0.25
