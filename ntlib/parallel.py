@@ -36,6 +36,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
+from ntlib.cache import remove_unfinished_writes
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -48,11 +50,15 @@ STOP_GRACE_S = 0.5
 
 def _stop_worker(signum: int, frame: object) -> None:
     # SIGTERM: no half-written cache entry stays behind, then exit at once
-    # (a running simulation is not waited for).
-    from ntlib.cache import remove_unfinished_writes
-
-    remove_unfinished_writes()
-    os._exit(128 + signum)
+    # (a running simulation is not waited for).  The handler imports nothing
+    # and ignores a second SIGTERM (the pool's own manager may send one): it
+    # may run in the middle of any import, torch's in _start_worker included.
+    with contextlib.suppress(ValueError):  # not the main thread: the watcher
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        remove_unfinished_writes()
+    finally:
+        os._exit(128 + signum)
 
 
 def _watch_parent(parent_pid: int) -> None:

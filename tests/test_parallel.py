@@ -181,3 +181,34 @@ def test_a_signal_stops_the_workers_at_once(tmp_path, signals, slow):
     finally:
         for pid in _group_alive(process.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+_IMPORTING_WORKER = """
+import builtins, os, signal, sys
+from ntlib import cache, parallel
+
+unfinished = sys.argv[1]
+open(unfinished, "w").close()
+cache._UNFINISHED.add(unfinished)
+signal.signal(signal.SIGTERM, parallel._stop_worker)
+
+def _in_an_import(*args, **kwargs):  # a SIGTERM while the worker imports torch
+    os.kill(os.getpid(), signal.SIGTERM)  # a second one arrives meanwhile
+    raise ImportError("the handler must not import")
+
+builtins.__import__ = _in_an_import
+os.kill(os.getpid(), signal.SIGTERM)
+signal.pause()
+"""
+
+
+def test_a_worker_stopped_mid_import_exits_quietly(tmp_path):
+    """SIGTERM, twice, while a worker imports: rc 143, no output, no temporary file."""
+    import subprocess
+    import sys
+
+    unfinished = tmp_path / ".entry.tmp"
+    done = subprocess.run([sys.executable, "-c", _IMPORTING_WORKER, str(unfinished)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert (done.returncode, done.stderr) == (143, "")
+    assert not unfinished.exists()
