@@ -1,6 +1,7 @@
 """The neuron's reset and comparator in SPICE, and the drain the chip model takes from them.
 
     python benchmarks/bench_reset.py [--conditions tt:27 ss:27 ff:27 tt:-40 tt:85]
+        [--spike-widths 0.3 0.6 1.0 [--duration-ms 2] [--jobs 2]]
 
 Per condition (:mod:`ntlib.chip.reset`):
 
@@ -18,6 +19,18 @@ Per condition (:mod:`ntlib.chip.reset`):
 
 How far the chip model then follows SPICE, layer by layer, is
 ``bench_chip_slices.py``'s measure.
+
+``--spike-widths`` (µs) asks what the drain owes to the spike's width: the
+drain is measured after a forced spike of :data:`ntlib.chip.reset.SPIKE_S`,
+and the spike charges the reset's gate for as long as it lasts.  It prints
+
+6. how long SPICE's own spikes last in ``bench_neuron_fidelity.py``'s
+   excitatory case (code +7, Poisson at 100 kHz) at 1.2, 1.5 and 1.8 V:
+   the median, and the share longer than 1 µs (a second event during the
+   spike prolongs it);
+7. the twin's rate error against SPICE on that case (the same input times,
+   ``--duration-ms`` as in ``bench_neuron_fidelity.py``: its SPICE runs are
+   cached) with the drain measured after a forced spike of each width.
 """
 
 from __future__ import annotations
@@ -29,6 +42,11 @@ from bench_calibration import CONDITIONS, condition
 
 from ntlib.chip.circuit_model import STEP_S, circuit_model
 from ntlib.chip.reset import event_threshold, hold_against_s, reset_drain
+from ntlib.chip.twin import twin_rate_hz
+from ntlib.circuits.measure import simulate_summary
+from ntlib.circuits.neuron import NeuronParams
+from ntlib.circuits.simulate import simulate_neuron
+from ntlib.parallel import map_processes
 
 #: Constant currents of the hold, in rheobases.
 HOLD_RHEOBASES = (2.0, 6.0, 20.0)
@@ -58,11 +76,71 @@ def condition_rows(conditions: list[tuple[str, float]]) -> None:
               + " / ".join(f"{d:.3g}" for d in circuit.reset_drain))
 
 
+#: The excitatory case of ``bench_neuron_fidelity.py``, at these supplies.
+WIDTH_SUPPLIES_V = (1.2, 1.5, 1.8)
+
+
+def _excite(corner: str, temp: float, supply_v: float, duration_s: float) -> NeuronParams:
+    return NeuronParams(supply_v=supply_v, weight_code=7, input_rate_hz=100e3,
+                        duration_s=duration_s, corner=corner, temp_c=temp)
+
+
+def _spike_widths_s(params: NeuronParams) -> list[float]:
+    """How long each spike of a transient stays above half the neuron's supply."""
+    run = simulate_neuron(params)
+    high = run.spike_v > run.spike_v.max() / 2
+    edges = np.flatnonzero(np.diff(high.astype(np.int8)))
+    times = run.time_s[edges + 1]
+    ups = times[high[edges + 1]]
+    downs = times[~high[edges + 1]]
+    return [float(downs[downs > up][0] - up) for up in ups if np.any(downs > up)]
+
+
+def width_rows(conditions: list[tuple[str, float]], widths_us: list[float],
+               duration_s: float, jobs: int) -> None:
+    print("condition | SPICE's spike widths at " + " / ".join(
+        f"{v:g}" for v in WIDTH_SUPPLIES_V) + " V: median us (share > 1 us) | "
+        "the twin's rate error at those supplies with the drain after a forced "
+        "spike of " + " / ".join(f"{w:g}" for w in widths_us) + " us")
+    for corner, temp in conditions:
+        points = [_excite(corner, temp, v, duration_s) for v in WIDTH_SUPPLIES_V]
+        spans = map_processes(_spike_widths_s, [_excite(corner, temp, v, 2e-3)
+                                                for v in WIDTH_SUPPLIES_V], jobs)
+        rates = [simulate_summary(p)["firing_rate_hz"] for p in points]
+        circuit = circuit_model(corner, temp)
+        errors = []
+        for width in widths_us:
+            model = circuit.with_drain(reset_drain(corner, temp, width * 1e-6))
+            errors.append(" / ".join(
+                f"{100 * (twin_rate_hz(model, p) / r - 1):+.2f}" if r else "n/a"
+                for p, r in zip(points, rates, strict=True)))
+        print(f"{corner}:{temp:g} | " + " / ".join(
+            f"{1e6 * np.median(w):.2f} ({np.mean(np.array(w) > 1e-6):.0%})"
+            for w in spans) + " | " + " | ".join(
+            f"{w:g} us: {e} %" for w, e in zip(widths_us, errors, strict=True)),
+            flush=True)
+
+
+def _width_us(text: str) -> float:
+    width = float(text)
+    if not 0.0 < width <= 10.0:
+        raise argparse.ArgumentTypeError(f"a spike width in (0, 10] us, got {text}")
+    return width
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conditions", nargs="+", type=condition,
                         default=[condition(c) for c in CONDITIONS])
-    condition_rows(parser.parse_args().conditions)
+    parser.add_argument("--spike-widths", nargs="+", type=_width_us, default=[],
+                        metavar="US")
+    parser.add_argument("--duration-ms", type=float, default=2.0)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    condition_rows(args.conditions)
+    if args.spike_widths:
+        width_rows(args.conditions, args.spike_widths, args.duration_ms * 1e-3,
+                   args.jobs)
 
 
 if __name__ == "__main__":

@@ -49,3 +49,26 @@ def test_an_event_fires_the_neuron_within_two_percent_of_its_threshold():
     event = event_threshold("tt", 27.0, circuit.threshold_v, circuit.capacitance_f)
     assert event["fired"] == sorted(event["fired"])  # silent, then firing
     assert 0.98 < event["silent_up_to"] < event["fires_from"] <= 1.02
+
+
+def test_a_longer_spike_drains_harder_afterwards():
+    """The spike charges the reset's gate while it lasts (bench_reset --spike-widths)."""
+    short, long = reset_drain("tt", 27.0), reset_drain("tt", 27.0, 0.6e-6)
+    assert short.spike_s == pytest.approx(0.3e-6) and long.spike_s == 0.6e-6
+    for at in (2e-6, 4e-6, 8e-6):
+        assert long.at(at) > 1.05 * short.at(at)
+    with pytest.raises(ValueError, match="spike_s"):
+        drain_netlist("tt", 27.0, 0.0)
+
+
+def test_a_model_takes_another_drain_in_thresholds_per_second():
+    circuit = circuit_model("tt", 27.0)
+    measured = reset_drain("tt", 27.0)
+    assert circuit.with_drain(measured) == circuit
+    doubled = ResetDrain("tt", 27.0, measured.time_s, measured.current_a,
+                         measured.membrane_v,
+                         tuple(tuple(2 * c for c in row) for row in measured.by_membrane_a))
+    rates = np.asarray(circuit.with_drain(doubled).drain_rate)
+    assert rates == pytest.approx(2 * np.asarray(circuit.drain_rate))
+    per_threshold = circuit.capacitance_f * circuit.threshold_v
+    assert rates[3] == pytest.approx(2 * np.asarray(measured.current_a) / per_threshold)

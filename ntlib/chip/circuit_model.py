@@ -58,7 +58,7 @@ resets to zero after a spike: both are kept in the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -67,7 +67,7 @@ from scipy.interpolate import PchipInterpolator
 from ntlib.chip import measurements as spice
 from ntlib.chip.measurements import HOLD_V  # noqa: F401 (chapter ``chip``)
 from ntlib.chip.piecewise import integrate_jump
-from ntlib.chip.reset import drain_per_part, reset_drain
+from ntlib.chip.reset import ResetDrain, drain_per_part, reset_drain
 from ntlib.circuits.cache import cache_key, cached_json
 from ntlib.circuits.characterize import (
     BiasReach,
@@ -204,6 +204,18 @@ class CircuitModel(BiasReach):
         """Thresholds per step added by a bias of one rheobase."""
         return STEP_S / self.tau_s
 
+    def with_drain(self, drain: ResetDrain) -> CircuitModel:
+        """This model with ``drain`` (amperes, volts) as the twin's drain
+        (thresholds per second, membranes in thresholds)."""
+        per_threshold = self.capacitance_f * self.threshold_v
+        return replace(
+            self,
+            drain_time_s=tuple(drain.time_s),
+            drain_membrane=tuple(v / self.threshold_v for v in drain.membrane_v),
+            drain_rate=tuple(tuple(c / per_threshold for c in row)
+                             for row in drain.by_membrane_a),
+        )
+
     def gains_at(self, supply_v: float) -> tuple[float, float]:
         """``(excite, inhibit)`` gain per code step at ``supply_v``.
 
@@ -337,7 +349,6 @@ def circuit_model(
     measured_drain = reset_drain(corner, temp_c)
     drain = drain_per_part(measured_drain, first["capacitance_f"], threshold_v,
                            STEP_S / RESET_PARTS)
-    per_threshold = first["capacitance_f"] * threshold_v
     return CircuitModel(
         corner=corner,
         temp_c=float(temp_c),
@@ -370,11 +381,7 @@ def circuit_model(
         strong_current_a=spice.STRONG_CURRENTS_A,
         strong_refractory_s=tuple(first["refractory_by_current_s"]),
         reset_drain=drain,
-        drain_time_s=measured_drain.time_s,
-        drain_membrane=tuple(v / threshold_v for v in measured_drain.membrane_v),
-        drain_rate=tuple(tuple(c / per_threshold for c in row)
-                         for row in measured_drain.by_membrane_a),
-    )
+    ).with_drain(measured_drain)
 
 
 def _model_of(condition: tuple[str, float]) -> CircuitModel:

@@ -67,6 +67,7 @@ class ResetDrain:
     current_a: tuple[float, ...]
     membrane_v: tuple[float, ...] = ()
     by_membrane_a: tuple[tuple[float, ...], ...] = ()
+    spike_s: float = SPIKE_S
 
     def at(self, time_s) -> np.ndarray:
         """The drain at ``time_s`` after the spike (0 beyond the measurement)."""
@@ -84,11 +85,15 @@ def _lines(corner: str) -> tuple[list[str], list[str]]:
              "Vlo lo 0 DC 0", f"Vhi hi 0 DC {spice.LOGIC_V}"], ports)
 
 
-def drain_netlist(corner: str = "tt", temp_c: float = 27.0) -> str:
-    """Two copies per membrane of :data:`DRAIN_MEMBRANES_V`, one forced spike each."""
+def drain_netlist(corner: str = "tt", temp_c: float = 27.0,
+                  spike_s: float = SPIKE_S) -> str:
+    """Two copies per membrane of :data:`DRAIN_MEMBRANES_V`, one forced spike
+    each, the membrane lifted for ``spike_s``."""
     NeuronParams(corner=corner, temp_c=temp_c)  # checks them
+    if not 0.0 < spike_s <= 10e-6:
+        raise ValueError(f"spike_s must be in (0, 10 us], got {spike_s!r}")
     lines, ports = _lines(corner)
-    end = SPIKE_AT_S + SPIKE_S
+    end = SPIKE_AT_S + spike_s
     for j, low in enumerate(DRAIN_MEMBRANES_V):
         wave = (f"PWL(0 {low} {SPIKE_AT_S:g} {low} {SPIKE_AT_S + 50e-9:.9g} "
                 f"{SPIKE_V} {end:.9g} {SPIKE_V} {end + 50e-9:.9g} {low})")
@@ -114,15 +119,21 @@ def read_drain(netlist: str) -> dict[str, list]:
             "by_membrane_a": rows}
 
 
-def reset_drain(corner: str = "tt", temp_c: float = 27.0) -> ResetDrain:
-    """:func:`drain_netlist`, simulated and read (seconds; cached)."""
-    netlist = drain_netlist(corner, temp_c)
+def reset_drain(corner: str = "tt", temp_c: float = 27.0,
+                spike_s: float = SPIKE_S) -> ResetDrain:
+    """:func:`drain_netlist`, simulated and read (seconds; cached).
+
+    ``spike_s``: how long the forced spike holds the membrane up.  The spike
+    charges the reset's gate while it lasts, so a longer one drains harder
+    for microseconds after (``benchmarks/bench_reset.py --spike-widths``).
+    """
+    netlist = drain_netlist(corner, temp_c, spike_s)
     key = cache_key("reset-drain", netlist, spice.PROCESS.cache_key(corner))
     data = cached_json(key, lambda: read_drain(netlist))
     rows = tuple(tuple(r) for r in data["by_membrane_a"])
     return ResetDrain(corner, temp_c, tuple(data["time_s"]),
                       rows[DRAIN_MEMBRANES_V.index(DRAIN_MEMBRANE_V)],
-                      tuple(data["membrane_v"]), rows)
+                      tuple(data["membrane_v"]), rows, spike_s)
 
 
 def hold_against_s(drain: ResetDrain, current_a) -> np.ndarray:
