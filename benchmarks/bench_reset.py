@@ -41,9 +41,9 @@ import numpy as np
 from bench_calibration import CONDITIONS, condition
 
 from ntlib.chip.circuit_model import STEP_S, circuit_model
-from ntlib.chip.reset import event_threshold, hold_against_s, reset_drain
+from ntlib.chip.reset import MAX_SPIKE_S, event_threshold, hold_against_s, reset_drain
 from ntlib.chip.twin import twin_rate_hz
-from ntlib.circuits.measure import simulate_summary
+from ntlib.circuits.measure import simulate_summary, spike_times_s
 from ntlib.circuits.neuron import NeuronParams
 from ntlib.circuits.simulate import simulate_neuron
 from ntlib.parallel import map_processes
@@ -86,14 +86,14 @@ def _excite(corner: str, temp: float, supply_v: float, duration_s: float) -> Neu
 
 
 def _spike_widths_s(params: NeuronParams) -> list[float]:
-    """How long each spike of a transient stays above half the neuron's supply."""
+    """How long each spike of a transient stays above half the neuron's
+    supply (from :func:`spike_times_s` to the first time point below it)."""
     run = simulate_neuron(params)
-    high = run.spike_v > run.spike_v.max() / 2
-    edges = np.flatnonzero(np.diff(high.astype(np.int8)))
-    times = run.time_s[edges + 1]
-    ups = times[high[edges + 1]]
-    downs = times[~high[edges + 1]]
-    return [float(downs[downs > up][0] - up) for up in ups if np.any(downs > up)]
+    low = run.time_s[run.spike_v < params.neuron_supply_v / 2]
+    ups = spike_times_s(run)
+    ends = np.searchsorted(low, ups, side="right")
+    return [float(low[end] - up) for up, end in zip(ups, ends, strict=True)
+            if end < low.size]
 
 
 def width_rows(conditions: list[tuple[str, float]], widths_us: list[float],
@@ -123,8 +123,9 @@ def width_rows(conditions: list[tuple[str, float]], widths_us: list[float],
 
 def _width_us(text: str) -> float:
     width = float(text)
-    if not 0.0 < width <= 10.0:
-        raise argparse.ArgumentTypeError(f"a spike width in (0, 10] us, got {text}")
+    if not 0.0 < width <= MAX_SPIKE_S * 1e6:
+        raise argparse.ArgumentTypeError(
+            f"a spike width in (0, {MAX_SPIKE_S * 1e6:g}] us, got {text}")
     return width
 
 

@@ -43,6 +43,8 @@ DRAIN_MEMBRANE_V = 0.2
 #: Every membrane the drain is measured at (below the lowest threshold).
 DRAIN_MEMBRANES_V: tuple[float, ...] = (0.02, 0.05, 0.1, DRAIN_MEMBRANE_V, 0.3, 0.4, 0.5)
 SPIKE_V, SPIKE_AT_S, SPIKE_S = 0.8, 1e-6, 0.3e-6
+#: The longest forced spike :func:`drain_netlist` takes.
+MAX_SPIKE_S = 10e-6
 DRAIN_DURATION_S = 80e-6
 #: Levels, in thresholds, that the events of :func:`event_threshold` aim at,
 #: from a membrane held at ``EVENT_FROM`` thresholds.
@@ -90,8 +92,9 @@ def drain_netlist(corner: str = "tt", temp_c: float = 27.0,
     """Two copies per membrane of :data:`DRAIN_MEMBRANES_V`, one forced spike
     each, the membrane lifted for ``spike_s``."""
     NeuronParams(corner=corner, temp_c=temp_c)  # checks them
-    if not 0.0 < spike_s <= 10e-6:
-        raise ValueError(f"spike_s must be in (0, 10 us], got {spike_s!r}")
+    if not 0.0 < spike_s <= MAX_SPIKE_S:
+        raise ValueError(f"spike_s must be in (0, {MAX_SPIKE_S * 1e6:g} us], "
+                         f"got {spike_s!r}")
     lines, ports = _lines(corner)
     end = SPIKE_AT_S + spike_s
     for j, low in enumerate(DRAIN_MEMBRANES_V):
